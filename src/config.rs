@@ -1,0 +1,356 @@
+//! Command-line flags (`mcpd --help` is the manual) turned into one validated [`Config`].
+//!
+//! Every default lives here and is repeated in the flag's help text. Nothing below `main` reads
+//! argv or the environment: configuration flows flags → `Config` → code.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use argh::FromArgs;
+
+/// mcpd: a lean Model Context Protocol server (Streamable HTTP at /mcp).
+#[derive(FromArgs, Debug)]
+pub struct Args {
+    /// address to listen on (default: 127.0.0.1; use 0.0.0.0 for all interfaces)
+    #[argh(option, default = "String::from(\"127.0.0.1\")")]
+    pub host: String,
+    /// TCP port to listen on; 0 picks a free one (default: 3000)
+    #[argh(option, default = "3000")]
+    pub port: u16,
+    /// this process's name, the prefix of its session ids: letters, digits, '-' and '_'
+    /// (default: host name and port, e.g. edge1-3000)
+    #[argh(option)]
+    pub node_id: Option<String>,
+    /// session store: memory (default: memory)
+    #[argh(option, default = "String::from(\"memory\")")]
+    pub store: String,
+    /// idle time after which a session expires, e.g. 30s, 15m, 24h (default: 24h)
+    #[argh(option, default = "String::from(\"24h\")")]
+    pub session_ttl: String,
+    /// largest request body in bytes; larger ones get 413 (default: 4194304)
+    #[argh(option, default = "4 * 1024 * 1024")]
+    pub max_body: usize,
+    /// most live sessions; more get 503 with Retry-After (default: 10000)
+    #[argh(option, default = "10_000")]
+    pub max_sessions: usize,
+    /// most open connections; more are answered 503 and closed (default: 10000)
+    #[argh(option, default = "10_000")]
+    pub max_connections: usize,
+    /// extra allowed Origin values, comma-separated, or * for any; loopback origins are always
+    /// allowed (default: none)
+    #[argh(option, default = "String::new()")]
+    pub allowed_origins: String,
+    /// extra allowed Host header names, comma-separated, or * for any; loopback names are always
+    /// allowed (default: none, or * when --host is not a loopback address)
+    #[argh(option)]
+    pub allowed_hosts: Option<String>,
+    /// serve every request on its own: no session ids, GET and DELETE /mcp answer 405
+    #[argh(switch)]
+    pub stateless: bool,
+    /// answer every request with one JSON body, never an SSE stream; notifications then go to the
+    /// session's GET stream
+    #[argh(switch)]
+    pub json_response: bool,
+    /// what mcpd logs to stderr: error, warn, info or debug (default: info)
+    #[argh(option, default = "String::from(\"info\")")]
+    pub log_level: String,
+    /// time allowed to send a request's head (default: 10s)
+    #[argh(option, default = "String::from(\"10s\")")]
+    pub header_timeout: String,
+    /// time allowed to send a request's body (default: 30s)
+    #[argh(option, default = "String::from(\"30s\")")]
+    pub body_timeout: String,
+    /// time an idle keep-alive connection stays open (default: 60s)
+    #[argh(option, default = "String::from(\"60s\")")]
+    pub idle_timeout: String,
+    /// interval of keep-alive comments on open SSE streams (default: 15s)
+    #[argh(option, default = "String::from(\"15s\")")]
+    pub keepalive: String,
+    /// how long a server-to-client request (sampling, elicitation) waits for the answer
+    /// (default: 60s)
+    #[argh(option, default = "String::from(\"60s\")")]
+    pub request_timeout: String,
+    /// on SIGTERM/SIGINT, how long in-flight requests may take before exit (default: 10s)
+    #[argh(option, default = "String::from(\"10s\")")]
+    pub shutdown_grace: String,
+    /// items per page of tools/list, resources/list, prompts/list (default: 100)
+    #[argh(option, default = "100")]
+    pub page_size: usize,
+    /// SSE events kept per session for replay (default: 1000)
+    #[argh(option, default = "1000")]
+    pub event_retention: usize,
+}
+
+/// Which backend keeps sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    /// In this process (`--store memory`).
+    Memory,
+}
+
+/// Log verbosity of mcpd's own stderr log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogLevel {
+    /// Only failures.
+    Error,
+    /// Failures and oddities.
+    Warn,
+    /// Plus start, stop and lifecycle lines.
+    Info,
+    /// Plus one line per request.
+    Debug,
+}
+
+/// The validated configuration; see [`Args`] for what each field means and its default.
+#[derive(Debug, Clone)]
+#[allow(missing_docs)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub node_id: String,
+    pub store: StoreKind,
+    pub session_ttl: Duration,
+    pub max_body: usize,
+    pub max_sessions: usize,
+    pub max_connections: usize,
+    /// `None` means any origin.
+    pub allowed_origins: Option<Vec<String>>,
+    /// `None` means any host.
+    pub allowed_hosts: Option<Vec<String>>,
+    pub stateless: bool,
+    pub json_response: bool,
+    pub log_level: LogLevel,
+    pub header_timeout: Duration,
+    pub body_timeout: Duration,
+    pub idle_timeout: Duration,
+    pub keepalive: Duration,
+    pub request_timeout: Duration,
+    pub shutdown_grace: Duration,
+    pub page_size: usize,
+    pub event_retention: usize,
+}
+
+/// A flag whose value is unusable: names the flag and says why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlagError {
+    /// The flag, e.g. `--port`.
+    pub flag: &'static str,
+    /// What is wrong with its value.
+    pub reason: String,
+}
+
+impl std::fmt::Display for FlagError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.flag, self.reason)
+    }
+}
+
+fn bad(flag: &'static str, reason: impl Into<String>) -> FlagError {
+    FlagError {
+        flag,
+        reason: reason.into(),
+    }
+}
+
+/// Parses `30s`, `15m`, `24h`, `500ms` or `2d` into a duration.
+pub fn parse_duration(flag: &'static str, text: &str) -> Result<Duration, FlagError> {
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .ok_or_else(|| bad(flag, format!("'{text}' needs a unit: ms, s, m, h or d")))?;
+    let (digits, unit) = text.split_at(split);
+    let n: u64 = digits.parse().map_err(|_| {
+        bad(
+            flag,
+            format!("'{text}' is not a duration like 30s, 15m or 24h"),
+        )
+    })?;
+    let ms = match unit {
+        "ms" => Some(n),
+        "s" => n.checked_mul(1_000),
+        "m" => n.checked_mul(60_000),
+        "h" => n.checked_mul(3_600_000),
+        "d" => n.checked_mul(86_400_000),
+        _ => {
+            return Err(bad(
+                flag,
+                format!("'{text}': unknown unit '{unit}' (ms, s, m, h or d)"),
+            ))
+        }
+    };
+    match ms {
+        Some(0) => Err(bad(flag, "must be greater than zero")),
+        Some(ms) => Ok(Duration::from_millis(ms)),
+        None => Err(bad(flag, format!("'{text}' is too long"))),
+    }
+}
+
+fn parse_list(text: &str) -> Option<Vec<String>> {
+    let items: Vec<String> = text
+        .split(',')
+        .map(|s| s.trim().trim_end_matches('/').to_ascii_lowercase())
+        .filter(|s| !s.is_empty())
+        .collect();
+    (!items.iter().any(|s| s == "*")).then_some(items)
+}
+
+fn is_loopback_name(host: &str) -> bool {
+    matches!(host, "127.0.0.1" | "localhost" | "::1" | "[::1]")
+}
+
+/// Reads the machine's host name (for the default node id).
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_default()
+}
+
+/// Keeps the characters a node id may hold, so the default is always valid.
+fn sanitize_node_id(raw: &str) -> String {
+    let id: String = raw
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(48)
+        .collect();
+    if id.is_empty() {
+        "mcpd".into()
+    } else {
+        id
+    }
+}
+
+impl Config {
+    /// Validates the flags; the first bad one wins.
+    pub fn from_args(args: Args) -> Result<Config, FlagError> {
+        let ip: IpAddr = match args.host.as_str() {
+            "localhost" => IpAddr::from([127, 0, 0, 1]),
+            h => h
+                .trim_matches(|c| c == '[' || c == ']')
+                .parse()
+                .map_err(|_| bad("--host", format!("'{h}' is not an IP address")))?,
+        };
+        let node_id = match args.node_id {
+            Some(id) => {
+                let ok = !id.is_empty()
+                    && id.len() <= 64
+                    && id
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+                if !ok {
+                    return Err(bad("--node-id", "use 1-64 letters, digits, '-' or '_'"));
+                }
+                id
+            }
+            None => sanitize_node_id(&format!("{}-{}", host_name(), args.port)),
+        };
+        let store = match args.store.as_str() {
+            "memory" => StoreKind::Memory,
+            other => return Err(bad("--store", format!("unknown store '{other}' (memory)"))),
+        };
+        let log_level = match args.log_level.as_str() {
+            "error" => LogLevel::Error,
+            "warn" => LogLevel::Warn,
+            "info" => LogLevel::Info,
+            "debug" => LogLevel::Debug,
+            other => {
+                return Err(bad(
+                    "--log-level",
+                    format!("'{other}' is not error, warn, info or debug"),
+                ))
+            }
+        };
+        let positive = |flag, n: usize| {
+            if n == 0 {
+                Err(bad(flag, "must be at least 1"))
+            } else {
+                Ok(n)
+            }
+        };
+        let allowed_hosts = match &args.allowed_hosts {
+            Some(list) => parse_list(list),
+            None if ip.is_loopback() => Some(Vec::new()),
+            None => None,
+        };
+        Ok(Config {
+            listen: SocketAddr::new(ip, args.port),
+            node_id,
+            store,
+            session_ttl: parse_duration("--session-ttl", &args.session_ttl)?,
+            max_body: positive("--max-body", args.max_body)?,
+            max_sessions: positive("--max-sessions", args.max_sessions)?,
+            max_connections: positive("--max-connections", args.max_connections)?,
+            allowed_origins: parse_list(&args.allowed_origins),
+            allowed_hosts,
+            stateless: args.stateless,
+            json_response: args.json_response,
+            log_level,
+            header_timeout: parse_duration("--header-timeout", &args.header_timeout)?,
+            body_timeout: parse_duration("--body-timeout", &args.body_timeout)?,
+            idle_timeout: parse_duration("--idle-timeout", &args.idle_timeout)?,
+            keepalive: parse_duration("--keepalive", &args.keepalive)?,
+            request_timeout: parse_duration("--request-timeout", &args.request_timeout)?,
+            shutdown_grace: parse_duration("--shutdown-grace", &args.shutdown_grace)?,
+            page_size: positive("--page-size", args.page_size)?,
+            event_retention: positive("--event-retention", args.event_retention)?,
+        })
+    }
+
+    /// Whether a request's `Host` header names this server.
+    pub fn is_allowed_host(&self, host: &str) -> bool {
+        let name = match host.rfind(':') {
+            Some(i) if !host[i..].contains(']') => &host[..i],
+            _ => host,
+        }
+        .to_ascii_lowercase();
+        match &self.allowed_hosts {
+            None => true,
+            Some(list) => is_loopback_name(&name) || list.iter().any(|h| *h == name),
+        }
+    }
+
+    /// Whether a browser `Origin` may talk to this server (absent Origins never reach here).
+    pub fn is_allowed_origin(&self, origin: &str) -> bool {
+        let origin = origin.trim_end_matches('/').to_ascii_lowercase();
+        let host = origin.split_once("://").map_or("", |(_, rest)| rest);
+        let name = match host.rfind(':') {
+            Some(i) if !host[i..].contains(']') => &host[..i],
+            _ => host,
+        };
+        match &self.allowed_origins {
+            None => true,
+            Some(list) => is_loopback_name(name) || list.iter().any(|o| *o == origin),
+        }
+    }
+
+    /// The configuration as JSON for `config://server` (nothing secret is configured yet; when
+    /// URLs with passwords arrive they are masked here).
+    pub fn to_json(&self) -> serde_json::Value {
+        let ms = |d: Duration| d.as_millis() as u64;
+        serde_json::json!({
+            "listen": self.listen.to_string(),
+            "nodeId": self.node_id,
+            "store": match self.store { StoreKind::Memory => "memory" },
+            "sessionTtlMs": ms(self.session_ttl),
+            "maxBody": self.max_body,
+            "maxSessions": self.max_sessions,
+            "maxConnections": self.max_connections,
+            "allowedOrigins": self.allowed_origins.clone().unwrap_or_else(|| vec!["*".into()]),
+            "allowedHosts": self.allowed_hosts.clone().unwrap_or_else(|| vec!["*".into()]),
+            "stateless": self.stateless,
+            "jsonResponse": self.json_response,
+            "logLevel": format!("{:?}", self.log_level).to_ascii_lowercase(),
+            "headerTimeoutMs": ms(self.header_timeout),
+            "bodyTimeoutMs": ms(self.body_timeout),
+            "idleTimeoutMs": ms(self.idle_timeout),
+            "keepaliveMs": ms(self.keepalive),
+            "requestTimeoutMs": ms(self.request_timeout),
+            "shutdownGraceMs": ms(self.shutdown_grace),
+            "pageSize": self.page_size,
+            "eventRetention": self.event_retention,
+        })
+    }
+}

@@ -1,0 +1,170 @@
+//! The context a tool, resource or prompt handler gets: who is asking, and how to talk back
+//! (progress, log messages, server→client requests such as sampling and elicitation).
+
+use std::rc::Rc;
+
+use futures_lite::FutureExt;
+use mcpd_storage::Store;
+use serde_json::{json, Value};
+
+use crate::app::AppState;
+use crate::config::Config;
+use crate::jsonrpc::{self, RpcError};
+use crate::mcp::logging::Level;
+use crate::outbox::Outbox;
+use crate::protocol::ProtocolVersion;
+use crate::session::Session;
+
+/// A handle on the request being served; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    inner: Rc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    app: Rc<AppState>,
+    session: Option<Rc<Session>>,
+    outbox: Rc<Outbox>,
+    progress_token: Option<Value>,
+    version: ProtocolVersion,
+}
+
+/// The topic on which the client's answer to server request `id` of `session` is delivered.
+pub fn response_topic(session: &str, id_key: &str) -> String {
+    format!("rsp:{session}:{id_key}")
+}
+
+impl Ctx {
+    pub(crate) fn new(
+        app: Rc<AppState>,
+        session: Option<Rc<Session>>,
+        outbox: Rc<Outbox>,
+        params: &Value,
+        version: ProtocolVersion,
+    ) -> Ctx {
+        let progress_token = params
+            .get("_meta")
+            .and_then(|m| m.get("progressToken"))
+            .filter(|t| t.is_string() || t.is_number())
+            .cloned();
+        Ctx {
+            inner: Rc::new(Inner {
+                app,
+                session,
+                outbox,
+                progress_token,
+                version,
+            }),
+        }
+    }
+
+    pub(crate) fn app(&self) -> &AppState {
+        &self.inner.app
+    }
+
+    pub(crate) fn session(&self) -> Option<&Rc<Session>> {
+        self.inner.session.as_ref()
+    }
+
+    /// The server's configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.app.config
+    }
+
+    /// The protocol version this request speaks.
+    pub fn protocol_version(&self) -> ProtocolVersion {
+        self.inner.version
+    }
+
+    /// The session id, when there is a session (not in `--stateless` mode).
+    pub fn session_id(&self) -> Option<&str> {
+        self.session().map(|s| s.id.as_str())
+    }
+
+    /// Whether the client declared a capability (`sampling`, `elicitation`, `roots`).
+    pub fn client_supports(&self, capability: &str) -> bool {
+        self.session()
+            .is_some_and(|s| s.has_client_capability(capability))
+    }
+
+    /// Sends any notification on this request's stream.
+    pub async fn notify(&self, method: &str, params: Value) {
+        let message = jsonrpc::notification(method, params);
+        if let Err(e) = self
+            .inner
+            .outbox
+            .emit(&self.inner.app.store, &message)
+            .await
+        {
+            crate::log::warn(format_args!("dropped {method}: {e}"));
+        }
+    }
+
+    /// Reports progress, if the client asked for it with `_meta.progressToken`.
+    pub async fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
+        let Some(token) = &self.inner.progress_token else {
+            return;
+        };
+        let mut params = json!({ "progressToken": token, "progress": progress });
+        if let Some(total) = total {
+            params["total"] = total.into();
+        }
+        if let Some(message) = message {
+            params["message"] = message.into();
+        }
+        self.notify("notifications/progress", params).await;
+    }
+
+    /// Sends a `notifications/message` at `level` if the session's log level lets it through.
+    pub async fn log(&self, level: Level, logger: &str, data: Value) {
+        let threshold = self.session().and_then(|s| s.log_level.get());
+        if threshold.is_some_and(|t| level < t) {
+            return;
+        }
+        let params = json!({ "level": level.as_str(), "logger": logger, "data": data });
+        self.notify("notifications/message", params).await;
+    }
+
+    /// Sends a request to the client (e.g. `sampling/createMessage`, `elicitation/create`) and
+    /// waits for its answer, up to `--request-timeout`.
+    pub async fn request(&self, method: &str, params: Value) -> Result<Value, RpcError> {
+        let app = &self.inner.app;
+        let session = self.session().ok_or_else(|| {
+            RpcError::internal(format!("{method} needs a session (not --stateless)"))
+        })?;
+        let id = format!("s{}", app.next_number());
+        let topic = response_topic(&session.id, &jsonrpc::id_key(&Value::String(id.clone())));
+        let unavailable = |e: mcpd_storage::Error| RpcError::internal(e.to_string());
+        let answers = app.store.subscribe(&topic).await.map_err(unavailable)?;
+        let message = jsonrpc::request(&id, method, params);
+        self.inner
+            .outbox
+            .emit(&app.store, &message)
+            .await
+            .map_err(unavailable)?;
+        let timeout = app.config.request_timeout;
+        let answer = async { answers.next().await }
+            .or(async {
+                async_io::Timer::after(timeout).await;
+                None
+            })
+            .await
+            .ok_or_else(|| {
+                RpcError::internal(format!("no answer to {method} within {timeout:?}"))
+            })?;
+        let answer: Value =
+            serde_json::from_str(&answer).map_err(|_| RpcError::internal("unreadable answer"))?;
+        match (answer.get("result"), answer.get("error")) {
+            (Some(result), _) => Ok(result.clone()),
+            (None, Some(error)) => Err(RpcError::new(
+                error["code"].as_i64().unwrap_or(-32603) as i32,
+                error["message"]
+                    .as_str()
+                    .unwrap_or("client error")
+                    .to_owned(),
+            )),
+            _ => Err(RpcError::internal("answer has neither result nor error")),
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! mcpd: a lean Model Context Protocol server for systemd services on VMs and edge boxes.
+//!
+//! One process runs one single-threaded executor; run one process per core behind NGINX.
+//! The binary `mcpd` serves the sample content of [`sample`]; a server of your own is
+//! [`run`] with a [`Registry`] of your tools, resources and prompts (see `registry.rs` and
+//! `examples/everything.rs`). Every `mcpd` flag works for it too.
+//!
+//! # Layout
+//! `config` (flags → `Config`), `server` (sockets, keep-alive, drain), `http` (`App::respond`:
+//! routing and guards), `transport/` (Streamable HTTP, SSE framing, request serving), `outbox`
+//! (the one path for server→client messages), `session`, `jsonrpc`, `protocol` (versions),
+//! `mcp/` (the method dispatch and handlers), `registry` + `ctx` + `content` (the public API).
+#![forbid(unsafe_code)]
+#![warn(missing_debug_implementations, rust_2018_idioms)]
+
+pub mod app;
+pub mod config;
+pub mod content;
+pub mod ctx;
+mod http;
+pub mod ids;
+pub mod jsonrpc;
+pub mod log;
+pub mod mcp;
+pub mod outbox;
+pub mod protocol;
+pub mod registry;
+pub mod sample;
+pub mod server;
+pub mod session;
+pub mod shutdown;
+pub mod system;
+pub mod transport;
+pub mod uri_template;
+
+use std::net::TcpListener;
+use std::rc::Rc;
+
+use argh::FromArgs;
+use async_io::Async;
+use futures_lite::StreamExt;
+use mcpd_storage::{AnyStore, MemoryStore};
+use smol::LocalExecutor;
+
+pub use app::App;
+pub use config::Config;
+pub use ctx::Ctx;
+pub use jsonrpc::RpcError;
+pub use mcp::logging::Level;
+pub use registry::{Outcome, Prompt, Registry, Resource, ResourceTemplate, Tool};
+
+/// Exit status for unusable flags.
+const EXIT_USAGE: i32 = 2;
+
+/// Parses the flags, serves `registry` until SIGTERM/SIGINT, and exits: 0 after a clean drain,
+/// 2 for bad flags (one line naming the flag), 1 when the server cannot start.
+pub fn run(registry: Registry) -> ! {
+    let argv: Vec<String> = std::env::args().collect();
+    let name = argv
+        .first()
+        .map_or("mcpd", |a| a.rsplit('/').next().unwrap_or(a));
+    let rest: Vec<&str> = argv.iter().skip(1).map(String::as_str).collect();
+    let args = match config::Args::from_args(&[name], &rest) {
+        Ok(args) => args,
+        Err(exit) if exit.status.is_ok() => {
+            println!("{}", exit.output);
+            std::process::exit(0)
+        }
+        Err(exit) => {
+            let first = exit.output.lines().next().unwrap_or("bad arguments");
+            eprintln!("{name}: {first} (see {name} --help)");
+            std::process::exit(EXIT_USAGE)
+        }
+    };
+    let config = match Config::from_args(args) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("{name}: {e}");
+            std::process::exit(EXIT_USAGE)
+        }
+    };
+    std::process::exit(match serve(config, registry) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("{name}: {e}");
+            1
+        }
+    })
+}
+
+/// Binds, serves until a signal, drains. Prints `mcpd listening on http://ADDR/mcp` on stdout
+/// once ready (tests and scripts read the port from it when `--port 0`).
+pub fn serve(config: Config, registry: Registry) -> std::io::Result<()> {
+    log::init(config.log_level);
+    let listener = Async::<TcpListener>::bind(config.listen).map_err(|e| {
+        std::io::Error::new(e.kind(), format!("cannot listen on {}: {e}", config.listen))
+    })?;
+    let local = listener.get_ref().local_addr()?;
+    let executor = Rc::new(LocalExecutor::new());
+    let (trigger, shutdown) = shutdown::Shutdown::new();
+    let store = match config.store {
+        config::StoreKind::Memory => AnyStore::Memory(MemoryStore::new(config.event_retention)),
+    };
+    let app = App::new(config, registry, store, executor.clone(), shutdown.clone())?;
+    let mut signals =
+        async_signal::Signals::new([async_signal::Signal::Term, async_signal::Signal::Int])?;
+    println!(
+        "mcpd listening on http://{local}/mcp (node {}, store {})",
+        app.config().node_id,
+        app.state.store.kind()
+    );
+    log::info(format_args!("listening on {local}"));
+    smol::block_on(executor.run(async {
+        executor
+            .spawn(async move {
+                if let Some(Ok(signal)) = signals.next().await {
+                    log::info(format_args!("{signal:?} received: draining"));
+                }
+                trigger.fire();
+            })
+            .detach();
+        executor
+            .spawn(sweep(app.clone(), shutdown.clone()))
+            .detach();
+        server::run(listener, app, shutdown).await;
+    }));
+    log::info(format_args!("stopped"));
+    Ok(())
+}
+
+/// Expires idle sessions without a request touching them.
+async fn sweep(app: App, shutdown: shutdown::Shutdown) {
+    let every = (app.config().session_ttl / 4).clamp(
+        std::time::Duration::from_millis(100),
+        std::time::Duration::from_secs(60),
+    );
+    while !shutdown.is_draining() {
+        async_io::Timer::after(every).await;
+        let state = &app.state;
+        match state.sessions.sweep(&state.store).await {
+            Ok(0) => {}
+            Ok(n) => log::debug(format_args!("{n} idle session(s) expired")),
+            Err(e) => log::warn(format_args!("sweep failed: {e}")),
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! MCP transports over HTTP: Streamable HTTP at `/mcp`, and the SSE framing they share.
+
+pub mod event_stream;
+pub mod request;
+pub mod streamable;

@@ -1,0 +1,149 @@
+//! Serving one JSON-RPC request: run the handler, and answer with JSON when it finished without
+//! emitting anything, or with the SSE stream of its events otherwise (see `outbox.rs`).
+//!
+//! The handler is polled once in place; most requests (ping, lists, plain tool calls) finish
+//! there with no task spawned and no store traffic. One still pending is spawned on the local
+//! executor and keeps running if the client goes away (a disconnect is not a cancellation);
+//! `notifications/cancelled` drops it.
+
+use std::rc::Rc;
+
+use futures_lite::{future, FutureExt};
+use http_types::{Body, Response, StatusCode};
+use serde_json::Value;
+
+use crate::app::{App, AppState};
+use crate::ctx::Ctx;
+use crate::http::json_response;
+use crate::jsonrpc;
+use crate::mcp;
+use crate::outbox::{Decision, Outbox};
+use crate::protocol::ProtocolVersion;
+use crate::session::Session;
+use crate::transport::event_stream::{self, StreamSpec};
+
+/// The in-flight key of request `id` on event-log key `key` (for `notifications/cancelled`).
+pub fn flight_key(key: &str, id: &Value) -> String {
+    format!("{key}|{}", jsonrpc::id_key(id))
+}
+
+/// Serves a request whose answer may stream.
+pub async fn serve(
+    app: &App,
+    session: Option<Rc<Session>>,
+    version: ProtocolVersion,
+    id: Value,
+    method: String,
+    params: Value,
+) -> Response {
+    let state = &app.state;
+    let key = match &session {
+        Some(s) => s.id.clone(),
+        None => format!("t{}", state.next_number()),
+    };
+    let stream = format!("r{}", state.next_number());
+    let outbox = Rc::new(Outbox::new(key, stream, state.config.json_response));
+    let ctx = Ctx::new(
+        state.clone(),
+        session.clone(),
+        outbox.clone(),
+        &params,
+        version,
+    );
+    let mut work = Box::pin(async move { mcp::dispatch(ctx, &method, params).await });
+
+    if let Some(outcome) = future::poll_once(&mut work).await {
+        let response = jsonrpc::response(id, outcome);
+        if !outbox.is_streaming() {
+            return json_response(StatusCode::Ok, &response);
+        }
+        let _ = outbox.finish(&state.store, response).await;
+        return open(state, &outbox, session.is_some(), version);
+    }
+
+    let decision = (!outbox.is_streaming()).then(|| outbox.await_decision());
+    let (cancel_tx, cancel_rx) = async_channel::bounded::<()>(1);
+    let flight = flight_key(&outbox.key, &id);
+    state
+        .in_flight
+        .borrow_mut()
+        .insert(flight.clone(), cancel_tx);
+    let task_state = state.clone();
+    let task_outbox = outbox.clone();
+    let task = async move {
+        let outcome = async { Some(work.await) }
+            .or(async {
+                let _ = cancel_rx.recv().await;
+                None
+            })
+            .await;
+        task_state.in_flight.borrow_mut().remove(&flight);
+        let store = &task_state.store;
+        let written = match outcome {
+            Some(outcome) => {
+                task_outbox
+                    .finish(store, jsonrpc::response(id, outcome))
+                    .await
+            }
+            None => task_outbox.cancel(store).await,
+        };
+        if let Err(e) = written {
+            crate::log::warn(format_args!("response of a request lost: {e}"));
+        }
+    };
+    state.executor.spawn(task).detach();
+
+    match decision {
+        None => open(state, &outbox, session.is_some(), version),
+        Some(rx) => match rx.recv().await {
+            Ok(Decision::Json(response)) => json_response(StatusCode::Ok, &response),
+            Ok(Decision::Stream) => open(state, &outbox, session.is_some(), version),
+            Ok(Decision::Cancelled) | Err(_) => empty_stream(),
+        },
+    }
+}
+
+/// Serves a request to completion as one JSON value (batches): emitted messages go to the
+/// session's GET stream.
+pub async fn serve_json(
+    app: &App,
+    session: Option<Rc<Session>>,
+    version: ProtocolVersion,
+    id: Value,
+    method: &str,
+    params: Value,
+) -> Value {
+    let state = &app.state;
+    let key = session
+        .as_ref()
+        .map_or_else(|| format!("t{}", state.next_number()), |s| s.id.clone());
+    let outbox = Rc::new(Outbox::new(key, String::new(), true));
+    let ctx = Ctx::new(state.clone(), session, outbox, &params, version);
+    jsonrpc::response(id, mcp::dispatch(ctx, method, params).await)
+}
+
+fn open(
+    state: &Rc<AppState>,
+    outbox: &Outbox,
+    has_session: bool,
+    version: ProtocolVersion,
+) -> Response {
+    let first =
+        (has_session && version.primes_sse()).then(|| event_stream::priming(&outbox.stream, 0));
+    let spec = StreamSpec {
+        key: outbox.key.clone(),
+        stream: outbox.stream.clone(),
+        after: 0,
+        first,
+        get_of: None,
+        is_ephemeral: !has_session,
+    };
+    event_stream::open(state, spec)
+}
+
+fn empty_stream() -> Response {
+    let mut res = Response::new(StatusCode::Ok);
+    res.set_body(Body::empty());
+    res.insert_header("content-type", "text/event-stream");
+    res
+}

@@ -1,0 +1,415 @@
+//! Streamable HTTP at `/mcp` (2025-03-26, 2025-06-18, 2025-11-25): POST a message, GET the
+//! session's standalone stream (or resume one with `Last-Event-ID`), DELETE the session.
+//!
+//! Every check answers with the status of the spec's cheat sheet and a JSON-RPC error body:
+//! 406 Accept, 415 Content-Type, 413 body size, 400 bad JSON (-32700) / not JSON-RPC (-32600) /
+//! missing session header / unsupported `MCP-Protocol-Version` / batch outside 2025-03-26,
+//! 404 unknown session (-32001), 409 second GET stream, 503 session cap or store down.
+
+use std::rc::Rc;
+use std::time::Duration;
+
+use http_types::{Method, Request, Response, StatusCode};
+use mcpd_storage::{events_topic, Store};
+use serde_json::{json, Value};
+
+use crate::app::App;
+use crate::ctx::response_topic;
+use crate::http::{
+    accepted, header, json_response, method_not_allowed, read_body, rpc_error, unavailable, Reject,
+};
+use crate::jsonrpc::{
+    self, classify, Message, RpcError, SESSION_NOT_FOUND, TRANSPORT_ERROR,
+    UNSUPPORTED_PROTOCOL_VERSION,
+};
+use crate::mcp::lifecycle;
+use crate::outbox::GET_STREAM;
+use crate::protocol::{ProtocolVersion, MODERN_VERSION};
+use crate::session::{CreateError, Session};
+use crate::transport::event_stream::{self, StreamSpec, CLOSE_ALL};
+use crate::transport::request::{self, flight_key};
+
+/// How long clients are told to wait when the session cap is reached or the store is down.
+const RETRY_AFTER: Duration = Duration::from_secs(5);
+
+/// Answers a request to `/mcp`.
+pub async fn handle(app: &App, req: Request) -> Response {
+    let stateless = app.config().stateless;
+    let result = match req.method() {
+        Method::Post => post(app, req).await,
+        Method::Get if !stateless => get(app, &req).await,
+        Method::Delete if !stateless => delete(app, &req).await,
+        _ if stateless => Err(method_not_allowed("POST")),
+        _ => Err(method_not_allowed("GET, POST, DELETE")),
+    };
+    result.unwrap_or_else(|reject| reject)
+}
+
+fn transport_error(status: StatusCode, message: &str) -> Reject {
+    rpc_error(status, &RpcError::new(TRANSPORT_ERROR, message))
+}
+
+fn check_accept(req: &Request, needs_json: bool) -> Result<(), Reject> {
+    let accept = header(req, "accept").unwrap_or("").to_ascii_lowercase();
+    let any = accept.contains("*/*");
+    let sse = any || accept.contains("text/event-stream");
+    let json = any || accept.contains("application/json");
+    if sse && (json || !needs_json) {
+        return Ok(());
+    }
+    let wanted = if needs_json {
+        "application/json and text/event-stream"
+    } else {
+        "text/event-stream"
+    };
+    Err(transport_error(
+        StatusCode::NotAcceptable,
+        &format!("Not Acceptable: Accept must include {wanted}"),
+    ))
+}
+
+fn check_content_type(req: &Request) -> Result<(), Reject> {
+    let ct = header(req, "content-type").unwrap_or("");
+    let mime = ct.split(';').next().unwrap_or("").trim();
+    if mime.eq_ignore_ascii_case("application/json") {
+        return Ok(());
+    }
+    Err(transport_error(
+        StatusCode::UnsupportedMediaType,
+        "Unsupported Media Type: Content-Type must be application/json",
+    ))
+}
+
+/// The `MCP-Protocol-Version` header: absent is fine, a version we do not serve is 400.
+fn header_version(req: &Request) -> Result<Option<ProtocolVersion>, Reject> {
+    let Some(text) = header(req, "mcp-protocol-version") else {
+        return Ok(None);
+    };
+    match ProtocolVersion::parse(text.trim()) {
+        Some(v) => Ok(Some(v)),
+        None => Err(transport_error(
+            StatusCode::BadRequest,
+            &format!(
+                "Bad Request: Unsupported protocol version: {text} (supported versions: {})",
+                supported().join(", ")
+            ),
+        )),
+    }
+}
+
+fn supported() -> Vec<&'static str> {
+    ProtocolVersion::ALL
+        .iter()
+        .rev()
+        .map(|v| v.as_str())
+        .collect()
+}
+
+/// The session a request names: 400 without the header, 404 when unknown, 503 if the store is
+/// down; `None` in `--stateless` mode.
+async fn resolve(app: &App, req: &Request) -> Result<Option<Rc<Session>>, Reject> {
+    if app.config().stateless {
+        return Ok(None);
+    }
+    let Some(id) = header(req, "mcp-session-id") else {
+        return Err(transport_error(
+            StatusCode::BadRequest,
+            "Bad Request: Mcp-Session-Id header is required",
+        ));
+    };
+    let state = &app.state;
+    match state.sessions.find(&state.store, id).await {
+        Ok(Some(session)) => Ok(Some(session)),
+        Ok(None) => Err(rpc_error(
+            StatusCode::NotFound,
+            &RpcError::new(SESSION_NOT_FOUND, "Session not found"),
+        )),
+        Err(e) => Err(unavailable(
+            &format!("Session store unavailable: {e}"),
+            RETRY_AFTER,
+        )),
+    }
+}
+
+fn with_session(mut res: Response, session: Option<&Rc<Session>>) -> Response {
+    if let Some(s) = session {
+        res.insert_header("mcp-session-id", s.id.as_str());
+    }
+    res
+}
+
+async fn post(app: &App, mut req: Request) -> Result<Response, Reject> {
+    check_accept(&req, true)?;
+    check_content_type(&req)?;
+    let config = app.config();
+    let body = read_body(&mut req, config.max_body, config.body_timeout).await?;
+    let value: Value = serde_json::from_slice(&body).map_err(|e| {
+        rpc_error(
+            StatusCode::BadRequest,
+            &RpcError::parse_error(format!("Parse error: {e}")),
+        )
+    })?;
+    if value.get("method").and_then(Value::as_str) == Some("server/discover") {
+        return Err(refuse_discover(&req, &value));
+    }
+    let version = header_version(&req)?;
+    let message = match value {
+        Value::Array(items) => return batch(app, &req, version, items).await,
+        single => classify(single).map_err(|invalid| {
+            json_response(
+                StatusCode::BadRequest,
+                &jsonrpc::error(invalid.id, &invalid.error),
+            )
+        })?,
+    };
+    if let Message::Request { id, method, params } = &message {
+        if method == "initialize" {
+            return initialize(app, &req, id.clone(), params).await;
+        }
+    }
+    let session = resolve(app, &req).await?;
+    let version = session
+        .as_ref()
+        .map(|s| s.version)
+        .or(version)
+        .unwrap_or(ProtocolVersion::HEADERLESS);
+    match message {
+        Message::Request { id, method, params } => {
+            let res = request::serve(app, session.clone(), version, id, method, params).await;
+            Ok(with_session(res, session.as_ref()))
+        }
+        Message::Notification { method, params } => {
+            notification(app, session.as_ref(), &method, &params).await;
+            Ok(accepted())
+        }
+        Message::Response { id, body } => {
+            deliver(app, session.as_ref(), &id, &body).await;
+            Ok(accepted())
+        }
+    }
+}
+
+/// `server/discover` (the 2026-07-28 probe): refused with 400 and -32022 naming the versions we
+/// serve, so clients in auto mode fall back to `initialize` at once.
+fn refuse_discover(req: &Request, body: &Value) -> Reject {
+    let requested = header(req, "mcp-protocol-version").unwrap_or(MODERN_VERSION);
+    let error = RpcError::new(
+        UNSUPPORTED_PROTOCOL_VERSION,
+        format!("Unsupported protocol version: {requested}; use initialize"),
+    )
+    .with_data(json!({ "supported": supported(), "requested": requested }));
+    let id = body.get("id").cloned().unwrap_or(Value::Null);
+    json_response(StatusCode::BadRequest, &jsonrpc::error(id, &error))
+}
+
+async fn initialize(
+    app: &App,
+    req: &Request,
+    id: Value,
+    params: &Value,
+) -> Result<Response, Reject> {
+    let state = &app.state;
+    if !app.config().stateless && header(req, "mcp-session-id").is_some() {
+        resolve(app, req).await?;
+        return Err(rpc_error(
+            StatusCode::BadRequest,
+            &RpcError::invalid_request("Invalid Request: Server already initialized"),
+        ));
+    }
+    let hello = match lifecycle::hello(params) {
+        Ok(hello) => hello,
+        Err(e) => return Ok(json_response(StatusCode::Ok, &jsonrpc::error(id, &e))),
+    };
+    let result = lifecycle::result(&state.registry, hello.version);
+    if app.config().stateless {
+        return Ok(json_response(StatusCode::Ok, &jsonrpc::result(id, result)));
+    }
+    if state.shutdown.is_draining() {
+        return Err(unavailable("Server is shutting down", RETRY_AFTER));
+    }
+    let session = match state
+        .sessions
+        .create(
+            &state.store,
+            hello.version,
+            hello.client_info,
+            hello.capabilities,
+        )
+        .await
+    {
+        Ok(session) => session,
+        Err(CreateError::Full) => return Err(unavailable("Too many sessions", RETRY_AFTER)),
+        Err(CreateError::Store(e)) => {
+            return Err(unavailable(
+                &format!("Session store unavailable: {e}"),
+                RETRY_AFTER,
+            ))
+        }
+    };
+    crate::log::debug(format_args!(
+        "session {} opened ({})",
+        session.id,
+        session.version.as_str()
+    ));
+    let res = json_response(StatusCode::Ok, &jsonrpc::result(id, result));
+    Ok(with_session(res, Some(&session)))
+}
+
+async fn notification(app: &App, session: Option<&Rc<Session>>, method: &str, params: &Value) {
+    let state = &app.state;
+    match (method, session) {
+        ("notifications/initialized", Some(session)) => {
+            session.is_initialized.set(true);
+            if let Err(e) = state.sessions.save(&state.store, session).await {
+                crate::log::warn(format_args!("session {} not saved: {e}", session.id));
+            }
+        }
+        ("notifications/cancelled", Some(session)) => {
+            if let Some(id) = params.get("requestId") {
+                state
+                    .in_flight
+                    .borrow_mut()
+                    .remove(&flight_key(&session.id, id));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A client's answer to a server→client request: published to whoever waits for it.
+async fn deliver(app: &App, session: Option<&Rc<Session>>, id: &Value, body: &Value) {
+    let Some(session) = session else { return };
+    let topic = response_topic(&session.id, &jsonrpc::id_key(id));
+    if let Err(e) = app.state.store.publish(&topic, &body.to_string()).await {
+        crate::log::warn(format_args!("answer to {id} lost: {e}"));
+    }
+}
+
+/// A JSON-RPC batch: only on 2025-03-26; answered with one JSON array (202 when it holds no
+/// requests).
+async fn batch(
+    app: &App,
+    req: &Request,
+    version: Option<ProtocolVersion>,
+    items: Vec<Value>,
+) -> Result<Response, Reject> {
+    let invalid =
+        |message: &str| rpc_error(StatusCode::BadRequest, &RpcError::invalid_request(message));
+    let session = resolve(app, req).await?;
+    let version = session
+        .as_ref()
+        .map(|s| s.version)
+        .or(version)
+        .unwrap_or(ProtocolVersion::HEADERLESS);
+    if !version.allows_batches() {
+        return Err(invalid(
+            "Invalid Request: batches are only accepted on 2025-03-26",
+        ));
+    }
+    if items.is_empty() {
+        return Err(invalid("Invalid Request: empty batch"));
+    }
+    if items
+        .iter()
+        .any(|m| m.get("method").and_then(Value::as_str) == Some("initialize"))
+    {
+        return Err(invalid("Invalid Request: initialize must not be batched"));
+    }
+    let mut responses = Vec::new();
+    for item in items {
+        match classify(item) {
+            Err(bad) => responses.push(jsonrpc::error(bad.id, &bad.error)),
+            Ok(Message::Request { id, method, params }) => responses.push(
+                request::serve_json(app, session.clone(), version, id, &method, params).await,
+            ),
+            Ok(Message::Notification { method, params }) => {
+                notification(app, session.as_ref(), &method, &params).await
+            }
+            Ok(Message::Response { id, body }) => deliver(app, session.as_ref(), &id, &body).await,
+        }
+    }
+    if responses.is_empty() {
+        return Ok(accepted());
+    }
+    Ok(with_session(
+        json_response(StatusCode::Ok, &Value::Array(responses)),
+        session.as_ref(),
+    ))
+}
+
+/// GET: the standalone stream (one per session, 409 for a second), or with `Last-Event-ID` the
+/// replay of the stream that id names, then its live continuation.
+async fn get(app: &App, req: &Request) -> Result<Response, Reject> {
+    check_accept(req, false)?;
+    header_version(req)?;
+    let Some(session) = resolve(app, req).await? else {
+        return Err(method_not_allowed("POST"));
+    };
+    let state = &app.state;
+    let (stream, after) = match header(req, "last-event-id") {
+        Some(last) => {
+            let (stream, seq) = event_stream::parse_event_id(last.trim()).ok_or_else(|| {
+                transport_error(
+                    StatusCode::BadRequest,
+                    "Bad Request: Invalid event ID format",
+                )
+            })?;
+            (stream.to_owned(), seq)
+        }
+        None => {
+            let latest = state
+                .store
+                .read_after(&session.id, GET_STREAM, 0)
+                .await
+                .ok()
+                .and_then(|e| e.last().map(|e| e.seq));
+            (GET_STREAM.to_owned(), latest.unwrap_or(0))
+        }
+    };
+    let is_get = stream == GET_STREAM;
+    if is_get && session.has_get_stream.replace(true) {
+        return Err(transport_error(
+            StatusCode::Conflict,
+            "Conflict: Only one SSE stream is allowed per session",
+        ));
+    }
+    let spec = StreamSpec {
+        key: session.id.clone(),
+        stream,
+        after,
+        first: None,
+        get_of: is_get.then(|| session.clone()),
+        is_ephemeral: false,
+    };
+    Ok(with_session(
+        event_stream::open(&app.state, spec),
+        Some(&session),
+    ))
+}
+
+/// DELETE: ends the session; its streams close and later requests get 404.
+async fn delete(app: &App, req: &Request) -> Result<Response, Reject> {
+    header_version(req)?;
+    let Some(session) = resolve(app, req).await? else {
+        return Err(method_not_allowed("POST"));
+    };
+    let state = &app.state;
+    let removed = state.sessions.remove(&state.store, &session.id).await;
+    let _ = state
+        .store
+        .publish(&events_topic(&session.id), CLOSE_ALL)
+        .await;
+    match removed {
+        Ok(_) => Ok(accepted_ok()),
+        Err(e) => Err(unavailable(
+            &format!("Session store unavailable: {e}"),
+            RETRY_AFTER,
+        )),
+    }
+}
+
+fn accepted_ok() -> Response {
+    let mut res = accepted();
+    res.set_status(StatusCode::Ok);
+    res
+}
