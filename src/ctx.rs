@@ -126,6 +126,14 @@ impl Ctx {
         self.notify("notifications/message", params).await;
     }
 
+    /// Closes this request's SSE connection now while the work goes on; the client resumes
+    /// with GET + `Last-Event-ID` and receives the rest (2025-11-25 polling, SEP-1699).
+    pub async fn close_stream(&self) {
+        if let Err(e) = self.inner.outbox.pause(&self.inner.app.store).await {
+            crate::log::warn(format_args!("stream not paused: {e}"));
+        }
+    }
+
     /// Sends a request to the client (e.g. `sampling/createMessage`, `elicitation/create`) and
     /// waits for its answer, up to `--request-timeout`.
     pub async fn request(&self, method: &str, params: Value) -> Result<Value, RpcError> {

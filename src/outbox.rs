@@ -100,6 +100,22 @@ impl Outbox {
             .map(drop)
     }
 
+    /// Closes the HTTP connection of the request's stream without ending the stream (SSE
+    /// polling): the writer sends an empty event with an id and a `retry:` hint, then closes; the
+    /// client resumes with GET + `Last-Event-ID` and gets the rest, the result included.
+    pub async fn pause(&self, store: &AnyStore) -> mcpd_storage::Result<()> {
+        if self.is_json_only {
+            return Ok(());
+        }
+        if !self.is_streaming.replace(true) {
+            self.decide(Decision::Stream);
+        }
+        store
+            .append(&self.key, &self.stream, "", false)
+            .await
+            .map(drop)
+    }
+
     /// Ends the request without a response (cancellation): the stream closes empty.
     pub async fn cancel(&self, store: &AnyStore) -> mcpd_storage::Result<()> {
         if !self.is_streaming() {

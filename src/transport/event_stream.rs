@@ -129,10 +129,14 @@ async fn pump(app: &AppState, spec: &StreamSpec, tx: &async_channel::Sender<Vec<
         };
         for event in events {
             after = event.seq;
-            if !event.data.is_empty() && tx.send(frame(&spec.stream, &event)).await.is_err() {
+            if event.is_last && event.data.is_empty() {
                 return;
             }
-            if event.is_last {
+            if event.data.is_empty() {
+                let _ = tx.send(priming(&spec.stream, event.seq)).await;
+                return;
+            }
+            if tx.send(frame(&spec.stream, &event)).await.is_err() || event.is_last {
                 return;
             }
         }

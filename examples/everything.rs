@@ -1,0 +1,355 @@
+//! The official MCP conformance suite's fixture server, built only through mcpd's public API:
+//! the `test_*` tools, `test://` resources and the test prompts the suite calls by name.
+//! It is mcpd with another tool set and accepts every mcpd flag.
+//!
+//! Run with: `cargo run --example everything -- --port 3001`
+
+use std::time::Duration;
+
+use mcpd::{content, Ctx, Level, Prompt, Registry, Resource, ResourceTemplate, RpcError, Tool};
+use serde_json::{json, Value};
+
+/// A 1×1 PNG.
+const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+/// 16 samples of 8 kHz mono silence.
+const WAV: &str =
+    "UklGRjQAAABXQVZFZm10IBAAAAABAAEAQB8AAEAfAAABAAgAZGF0YRAAAACAgICAgICAgICAgICAgICA";
+
+fn no_args() -> Value {
+    json!({ "type": "object", "properties": {}, "additionalProperties": false })
+}
+
+fn string_arg(name: &str, description: &str) -> Value {
+    json!({
+        "type": "object",
+        "properties": { name: { "type": "string", "description": description } },
+        "required": [name]
+    })
+}
+
+async fn sleep(ms: u64) {
+    async_io::Timer::after(Duration::from_millis(ms)).await;
+}
+
+fn constant(name: &str, description: &str, result: Value) -> Tool {
+    Tool::new(name, description, no_args(), move |_ctx, _args| {
+        let result = result.clone();
+        async move { Ok(result) }
+    })
+}
+
+/// Sends a server→client request and reports the answer as text, or the failure as a tool error.
+async fn ask(ctx: Ctx, capability: &str, method: &str, params: Value) -> Result<Value, RpcError> {
+    if !ctx.client_supports(capability) {
+        return Ok(content::error(format!(
+            "The client does not support {capability}"
+        )));
+    }
+    Ok(match ctx.request(method, params).await {
+        Ok(answer) => content::result(vec![content::text(format!("{method} answered: {answer}"))]),
+        Err(e) => content::error(format!("{method} failed: {}", e.message)),
+    })
+}
+
+fn elicit(name: &str, description: &str, message: &'static str, schema: Value) -> Tool {
+    Tool::new(name, description, no_args(), move |ctx, _args| {
+        let params = json!({ "message": message, "requestedSchema": schema });
+        ask(ctx, "elicitation", "elicitation/create", params)
+    })
+}
+
+fn tools() -> Vec<Tool> {
+    let embedded = content::embedded_text(
+        "test://embedded-resource",
+        "text/plain",
+        "This is an embedded resource content.",
+    );
+    vec![
+        constant(
+            "test_simple_text",
+            "Returns a simple text.",
+            content::result(vec![content::text(
+                "This is a simple text response for testing.",
+            )]),
+        ),
+        constant(
+            "test_image_content",
+            "Returns an image.",
+            content::result(vec![content::image(PNG, "image/png")]),
+        ),
+        constant(
+            "test_audio_content",
+            "Returns audio.",
+            content::result(vec![content::audio(WAV, "audio/wav")]),
+        ),
+        constant(
+            "test_embedded_resource",
+            "Returns an embedded resource.",
+            content::result(vec![embedded.clone()]),
+        ),
+        constant(
+            "test_multiple_content_types",
+            "Returns text, an image and a resource.",
+            content::result(vec![
+                content::text("Multiple content types test:"),
+                content::image(PNG, "image/png"),
+                embedded,
+            ]),
+        ),
+        constant(
+            "test_error_handling",
+            "Always fails as a tool error.",
+            content::error("This tool intentionally returns an error for testing"),
+        ),
+        Tool::new(
+            "test_tool_with_logging",
+            "Logs three messages while it runs.",
+            no_args(),
+            |ctx, _args| async move {
+                for step in [
+                    "Tool execution started",
+                    "Tool processing data",
+                    "Tool execution completed",
+                ] {
+                    ctx.log(Level::Info, "everything", json!(step)).await;
+                    sleep(50).await;
+                }
+                Ok(content::result(vec![content::text(
+                    "Logging test completed",
+                )]))
+            },
+        ),
+        Tool::new(
+            "test_tool_with_progress",
+            "Reports progress 0, 50, 100.",
+            no_args(),
+            |ctx, _args| async move {
+                for progress in [0.0, 50.0, 100.0] {
+                    ctx.progress(progress, Some(100.0), Some(&format!("{progress}% done")))
+                        .await;
+                    sleep(50).await;
+                }
+                Ok(content::result(vec![content::text(
+                    "Progress test completed",
+                )]))
+            },
+        ),
+        Tool::new(
+            "test_sampling",
+            "Asks the client's model to answer a prompt.",
+            string_arg("prompt", "The prompt"),
+            |ctx, args| {
+                let prompt = args["prompt"].as_str().unwrap_or_default().to_owned();
+                let params = json!({ "messages": [{ "role": "user", "content": { "type": "text", "text": prompt } }], "maxTokens": 100 });
+                ask(ctx, "sampling", "sampling/createMessage", params)
+            },
+        ),
+        Tool::new(
+            "test_elicitation",
+            "Asks the user for input.",
+            string_arg("message", "What to ask"),
+            |ctx, args| {
+                let schema = json!({
+                    "type": "object",
+                    "properties": { "username": { "type": "string", "description": "Your name" }, "email": { "type": "string", "description": "Your email" } },
+                    "required": ["username", "email"]
+                });
+                let params = json!({ "message": args["message"], "requestedSchema": schema });
+                ask(ctx, "elicitation", "elicitation/create", params)
+            },
+        ),
+        elicit(
+            "test_elicitation_sep1034_defaults",
+            "Elicits a form whose fields have defaults.",
+            "Please review your details",
+            json!({
+                "type": "object",
+                "properties": {
+                    "name": { "type": "string", "default": "John Doe" },
+                    "age": { "type": "integer", "default": 30 },
+                    "score": { "type": "number", "default": 95.5 },
+                    "status": { "type": "string", "enum": ["active", "inactive", "pending"], "default": "active" },
+                    "verified": { "type": "boolean", "default": true }
+                }
+            }),
+        ),
+        elicit(
+            "test_elicitation_sep1330_enums",
+            "Elicits every enum variant.",
+            "Pick some options",
+            json!({
+                "type": "object",
+                "properties": {
+                    "untitledSingle": { "type": "string", "enum": ["option1", "option2", "option3"] },
+                    "titledSingle": { "type": "string", "oneOf": [{ "const": "value1", "title": "First" }, { "const": "value2", "title": "Second" }] },
+                    "legacyEnum": { "type": "string", "enum": ["opt1", "opt2"], "enumNames": ["Option One", "Option Two"] },
+                    "untitledMulti": { "type": "array", "items": { "type": "string", "enum": ["option1", "option2", "option3"] } },
+                    "titledMulti": { "type": "array", "items": { "anyOf": [{ "const": "value1", "title": "First" }, { "const": "value2", "title": "Second" }] } }
+                }
+            }),
+        ),
+        Tool::new(
+            "json_schema_2020_12_tool",
+            "Takes an address described with JSON Schema 2020-12.",
+            json!({
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                "type": "object",
+                "$defs": { "address": { "type": "object", "properties": { "street": { "type": "string" }, "city": { "type": "string" } } } },
+                "properties": { "name": { "type": "string" }, "address": { "$ref": "#/$defs/address" } },
+                "additionalProperties": false
+            }),
+            |_ctx, args| async move {
+                Ok(content::result(vec![content::text(format!(
+                    "Received: {args}"
+                ))]))
+            },
+        ),
+        Tool::new(
+            "test_reconnection",
+            "Closes its SSE connection mid-call; the result comes after the client resumes.",
+            no_args(),
+            |ctx, _args| async move {
+                sleep(50).await;
+                ctx.close_stream().await;
+                sleep(200).await;
+                Ok(content::result(vec![content::text(
+                    "Reconnection test completed",
+                )]))
+            },
+        ),
+    ]
+}
+
+fn resources(registry: Registry) -> Registry {
+    registry
+        .resource(Resource::new(
+            "test://static-text",
+            "Static text",
+            "A fixed text resource.",
+            "text/plain",
+            |_ctx, uri| async move {
+                Ok(content::resource_text(
+                    &uri,
+                    "text/plain",
+                    "This is the content of the static text resource.",
+                ))
+            },
+        ))
+        .resource(Resource::new(
+            "test://static-binary",
+            "Static binary",
+            "A fixed PNG.",
+            "image/png",
+            |_ctx, uri| async move { Ok(content::resource_blob(&uri, "image/png", PNG)) },
+        ))
+        .resource(Resource::new(
+            "test://watched-resource",
+            "Watched resource",
+            "A resource to subscribe to.",
+            "text/plain",
+            |_ctx, uri| async move {
+                Ok(content::resource_text(
+                    &uri,
+                    "text/plain",
+                    "Watched resource content",
+                ))
+            },
+        ))
+        .template(ResourceTemplate::new(
+            "test://template/{id}/data",
+            "Template data",
+            "Data for an id.",
+            "application/json",
+            |_ctx, (uri, vars)| async move {
+                let id = vars.get("id").cloned().unwrap_or_default();
+                let body =
+                    json!({ "id": id, "templateTest": true, "data": format!("Data for ID: {id}") });
+                Ok(content::resource_text(
+                    &uri,
+                    "application/json",
+                    body.to_string(),
+                ))
+            },
+        ))
+}
+
+fn prompts(registry: Registry) -> Registry {
+    registry
+        .prompt(Prompt::new(
+            "test_simple_prompt",
+            "A prompt without arguments.",
+            |_ctx, _args| async move {
+                Ok(content::prompt_message(
+                    "A simple prompt",
+                    content::text("This is a simple prompt for testing."),
+                ))
+            },
+        ))
+        .prompt(
+            Prompt::new(
+                "test_prompt_with_arguments",
+                "A prompt with two arguments.",
+                |_ctx, args| async move {
+                    let arg = |k: &str| {
+                        args.get(k)
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_owned()
+                    };
+                    let text = format!(
+                        "Prompt with arguments: arg1='{}', arg2='{}'",
+                        arg("arg1"),
+                        arg("arg2")
+                    );
+                    Ok(content::prompt_message(
+                        "A prompt with arguments",
+                        content::text(text),
+                    ))
+                },
+            )
+            .argument("arg1", "First test argument", true)
+            .argument("arg2", "Second test argument", true)
+            .suggest("arg1", &["paris", "park", "party"]),
+        )
+        .prompt(
+            Prompt::new(
+                "test_prompt_with_embedded_resource",
+                "A prompt embedding a resource.",
+                |_ctx, args| async move {
+                    let uri = args
+                        .get("resourceUri")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned();
+                    let resource = content::embedded_text(
+                        &uri,
+                        "text/plain",
+                        "Embedded resource content for testing.",
+                    );
+                    Ok(content::prompt_message(
+                        "A prompt with an embedded resource",
+                        resource,
+                    ))
+                },
+            )
+            .argument("resourceUri", "URI of the resource to embed", true),
+        )
+        .prompt(Prompt::new(
+            "test_prompt_with_image",
+            "A prompt with an image.",
+            |_ctx, _args| async move {
+                Ok(content::prompt_message(
+                    "A prompt with an image",
+                    content::image(PNG, "image/png"),
+                ))
+            },
+        ))
+}
+
+fn main() {
+    let registry = tools().into_iter().fold(
+        Registry::new("mcpd-everything", env!("CARGO_PKG_VERSION")),
+        Registry::tool,
+    );
+    mcpd::run(prompts(resources(registry)))
+}
