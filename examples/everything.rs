@@ -102,6 +102,16 @@ fn tools() -> Vec<Tool> {
             content::error("This tool intentionally returns an error for testing"),
         ),
         Tool::new(
+            "test_internal_error",
+            "Fails with a JSON-RPC internal error (-32603).",
+            no_args(),
+            |_ctx, _args| async move {
+                Err(RpcError::internal(
+                    "This tool fails inside the server on purpose",
+                ))
+            },
+        ),
+        Tool::new(
             "test_tool_with_logging",
             "Logs three messages while it runs.",
             no_args(),

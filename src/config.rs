@@ -308,7 +308,7 @@ impl Config {
         .to_ascii_lowercase();
         match &self.allowed_hosts {
             None => true,
-            Some(list) => is_loopback_name(&name) || list.iter().any(|h| *h == name),
+            Some(list) => is_loopback_name(&name) || list.contains(&name),
         }
     }
 
@@ -322,7 +322,7 @@ impl Config {
         };
         match &self.allowed_origins {
             None => true,
-            Some(list) => is_loopback_name(name) || list.iter().any(|o| *o == origin),
+            Some(list) => is_loopback_name(name) || list.contains(&origin),
         }
     }
 

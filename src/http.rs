@@ -9,11 +9,8 @@ use mcpd_storage::Store;
 use serde_json::{json, Value};
 
 use crate::app::App;
-use crate::jsonrpc::{self, RpcError, TRANSPORT_ERROR};
+use crate::error::Error;
 use crate::transport::streamable;
-
-/// A response that ends a request early (guards use `Result<_, Response>` and `?`).
-pub type Reject = Response;
 
 impl App {
     /// Answers one HTTP request.
@@ -21,16 +18,13 @@ impl App {
         let path = req.url().path().to_owned();
         let method = req.method();
         let res = match path.as_str() {
-            "/health" if req.method() == Method::Get => self.health().await,
-            "/health" => method_not_allowed("GET"),
+            "/health" if method == Method::Get => self.health().await,
+            "/health" => Error::MethodNotAllowed("GET").into_response(),
             "/mcp" => match self.guard(&req) {
                 Ok(()) => streamable::handle(self, req).await,
-                Err(reject) => reject,
+                Err(refused) => refused.into_response(),
             },
-            _ => rpc_error(
-                StatusCode::NotFound,
-                &RpcError::new(TRANSPORT_ERROR, format!("Not found: {path}")),
-            ),
+            _ => Error::NotFound(path.clone()).into_response(),
         };
         if crate::log::is_debug() {
             crate::log::debug(format_args!("{method} {path} -> {}", res.status()));
@@ -40,22 +34,18 @@ impl App {
 
     /// DNS-rebinding protection: `Host` must name this server and `Origin`, when present, must be
     /// allowed (403 otherwise).
-    fn guard(&self, req: &Request) -> Result<(), Reject> {
+    fn guard(&self, req: &Request) -> Result<(), Error> {
         let config = self.config();
         let host = header(req, "host").unwrap_or("");
         if !config.is_allowed_host(host) {
-            return Err(rpc_error(
-                StatusCode::Forbidden,
-                &RpcError::new(TRANSPORT_ERROR, format!("Invalid Host: {host}")),
-            ));
+            return Err(Error::Forbidden(format!("Invalid Host: {host}")));
         }
-        if let Some(origin) = header(req, "origin") {
-            if !config.is_allowed_origin(origin) {
-                let e = RpcError::new(TRANSPORT_ERROR, format!("Invalid Origin: {origin}"));
-                return Err(rpc_error(StatusCode::Forbidden, &e));
+        match header(req, "origin") {
+            Some(origin) if !config.is_allowed_origin(origin) => {
+                Err(Error::Forbidden(format!("Invalid Origin: {origin}")))
             }
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     /// `GET /health`: 200 when the store is reachable, 503 otherwise.
@@ -95,43 +85,11 @@ pub fn json_response(status: StatusCode, body: &Value) -> Response {
     res
 }
 
-/// A JSON-RPC error that could not be tied to a request (`id: null`) with an HTTP status.
-pub fn rpc_error(status: StatusCode, error: &RpcError) -> Response {
-    json_response(status, &jsonrpc::error(Value::Null, error))
-}
-
-/// 405 with the methods that are allowed.
-pub fn method_not_allowed(allow: &str) -> Response {
-    let mut res = rpc_error(
-        StatusCode::MethodNotAllowed,
-        &RpcError::new(TRANSPORT_ERROR, "Method not allowed"),
-    );
-    res.insert_header("allow", allow);
-    res
-}
-
-/// 202 with an empty body.
-pub fn accepted() -> Response {
-    let mut res = Response::new(StatusCode::Accepted);
+/// An empty body with `status` (202 for notifications, 200 for DELETE).
+pub fn empty(status: StatusCode) -> Response {
+    let mut res = Response::new(status);
     res.set_body(Body::empty());
     res.remove_header("content-type");
-    res
-}
-
-/// 503 with `Retry-After`, for when a limit is reached or the store is down.
-pub fn unavailable(message: &str, retry_after: Duration) -> Response {
-    let mut res = rpc_error(
-        StatusCode::ServiceUnavailable,
-        &RpcError::new(TRANSPORT_ERROR, message),
-    );
-    res.insert_header("retry-after", retry_after.as_secs().max(1).to_string());
-    res
-}
-
-/// A rejection that also closes the connection, because the request body was left unread.
-fn closing(status: StatusCode, message: &str) -> Reject {
-    let mut res = rpc_error(status, &RpcError::new(TRANSPORT_ERROR, message));
-    res.insert_header("connection", "close");
     res
 }
 
@@ -141,12 +99,9 @@ pub async fn read_body(
     req: &mut Request,
     max: usize,
     deadline: Duration,
-) -> Result<Vec<u8>, Reject> {
+) -> Result<Vec<u8>, Error> {
     if req.len().is_some_and(|len| len > max) {
-        return Err(closing(
-            StatusCode::PayloadTooLarge,
-            &format!("Body larger than {max} bytes"),
-        ));
+        return Err(Error::BodyTooLarge(max));
     }
     let mut body = req.take_body().take(max as u64 + 1);
     let mut buf = Vec::with_capacity(req.len().unwrap_or(0).min(max));
@@ -157,15 +112,12 @@ pub async fn read_body(
         })
         .await;
     match read {
-        None => Err(closing(
-            StatusCode::RequestTimeout,
-            "Body not received in time",
+        None => Err(Error::Timeout("Body")),
+        Some(Err(e)) => Err(Error::MalformedHttp(
+            StatusCode::BadRequest,
+            format!("unreadable body: {e}"),
         )),
-        Some(Err(_)) => Err(closing(StatusCode::BadRequest, "Body could not be read")),
-        Some(Ok(_)) if buf.len() > max => Err(closing(
-            StatusCode::PayloadTooLarge,
-            &format!("Body larger than {max} bytes"),
-        )),
+        Some(Ok(_)) if buf.len() > max => Err(Error::BodyTooLarge(max)),
         Some(Ok(_)) => Ok(buf),
     }
 }

@@ -43,7 +43,7 @@ impl IdGenerator {
     /// A fresh id (22 base64url characters of randomness after the node prefix).
     pub fn next_id(&mut self) -> String {
         self.drawn += 1;
-        if self.drawn % RESEED_EVERY == 0 {
+        if self.drawn.is_multiple_of(RESEED_EVERY) {
             if let Ok(seed) = os_seed() {
                 self.rng.reseed(seed);
             }

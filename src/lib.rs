@@ -17,6 +17,7 @@ pub mod app;
 pub mod config;
 pub mod content;
 pub mod ctx;
+pub mod error;
 mod http;
 pub mod ids;
 pub mod jsonrpc;

@@ -14,11 +14,10 @@ use std::time::Duration;
 use async_h1::server::{decode, Encoder};
 use async_io::{Async, Timer};
 use futures_lite::{io, AsyncReadExt, FutureExt};
-use http_types::{Method, Response, StatusCode};
+use http_types::{Method, StatusCode};
 
 use crate::app::App;
-use crate::http::rpc_error;
-use crate::jsonrpc::{RpcError, TRANSPORT_ERROR};
+use crate::error::Error;
 use crate::shutdown::Shutdown;
 
 /// Unread request body a keep-alive connection may skip past; more closes the connection.
@@ -69,13 +68,11 @@ pub async fn run(listener: Async<TcpListener>, app: App, shutdown: Shutdown) {
         };
         let _ = stream.get_ref().set_nodelay(true);
         if open.get() >= config.max_connections {
-            let error = RpcError::new(TRANSPORT_ERROR, "Too many connections");
-            let mut res = rpc_error(StatusCode::ServiceUnavailable, &error);
-            res.insert_header("retry-after", "1");
+            let refusal = Error::Unavailable("too many connections".into(), Duration::from_secs(1));
             let io = smol::net::TcpStream::from(stream);
             app.state
                 .executor
-                .spawn(async move { reject_on(&io, res).await })
+                .spawn(async move { reject_on(&io, refusal).await })
                 .detach();
             continue;
         }
@@ -131,14 +128,11 @@ async fn serve(app: App, stream: Async<TcpStream>, shutdown: Shutdown) {
             Some(Ok(Some(decoded))) => decoded,
             Some(Ok(None)) => return,
             Some(Err(e)) => {
-                let status = decode_status(&e);
-                let error = RpcError::new(TRANSPORT_ERROR, format!("Malformed HTTP request: {e}"));
-                reject_on(&io, rpc_error(status, &error)).await;
+                reject_on(&io, Error::MalformedHttp(decode_status(&e), e.to_string())).await;
                 return;
             }
             None => {
-                let error = RpcError::new(TRANSPORT_ERROR, "Request head not received in time");
-                reject_on(&io, rpc_error(StatusCode::RequestTimeout, &error)).await;
+                reject_on(&io, Error::Timeout("Request head")).await;
                 return;
             }
         };
@@ -167,7 +161,8 @@ async fn serve(app: App, stream: Async<TcpStream>, shutdown: Shutdown) {
 }
 
 /// Writes one response and closes the connection.
-async fn reject_on(io: &smol::net::TcpStream, mut res: Response) {
+async fn reject_on(io: &smol::net::TcpStream, error: Error) {
+    let mut res = error.into_response();
     res.insert_header("connection", "close");
     let _ = io::copy(&mut Encoder::new(res, Method::Get), &mut io.clone()).await;
 }

@@ -1,1 +1,10 @@
-//! Integration tests.
+//! The integration tests: one binary, one module per topic, all against the real server
+//! processes on 127.0.0.1:0.
+
+mod connection;
+mod flags;
+mod jsonrpc;
+mod mcp;
+mod status;
+mod streams;
+mod support;

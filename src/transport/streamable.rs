@@ -11,17 +11,13 @@ use std::time::Duration;
 
 use http_types::{Method, Request, Response, StatusCode};
 use mcpd_storage::{events_topic, Store};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::app::App;
 use crate::ctx::response_topic;
-use crate::http::{
-    accepted, header, json_response, method_not_allowed, read_body, rpc_error, unavailable, Reject,
-};
-use crate::jsonrpc::{
-    self, classify, Message, RpcError, SESSION_NOT_FOUND, TRANSPORT_ERROR,
-    UNSUPPORTED_PROTOCOL_VERSION,
-};
+use crate::error::Error;
+use crate::http::{empty, header, json_response, read_body};
+use crate::jsonrpc::{self, classify, Message};
 use crate::mcp::lifecycle;
 use crate::outbox::GET_STREAM;
 use crate::protocol::{ProtocolVersion, MODERN_VERSION};
@@ -39,95 +35,67 @@ pub async fn handle(app: &App, req: Request) -> Response {
         Method::Post => post(app, req).await,
         Method::Get if !stateless => get(app, &req).await,
         Method::Delete if !stateless => delete(app, &req).await,
-        _ if stateless => Err(method_not_allowed("POST")),
-        _ => Err(method_not_allowed("GET, POST, DELETE")),
+        _ if stateless => Err(Error::MethodNotAllowed("POST")),
+        _ => Err(Error::MethodNotAllowed("GET, POST, DELETE")),
     };
-    result.unwrap_or_else(|reject| reject)
+    result.unwrap_or_else(Error::into_response)
 }
 
-fn transport_error(status: StatusCode, message: &str) -> Reject {
-    rpc_error(status, &RpcError::new(TRANSPORT_ERROR, message))
-}
-
-fn check_accept(req: &Request, needs_json: bool) -> Result<(), Reject> {
+fn check_accept(req: &Request, needs_json: bool) -> Result<(), Error> {
     let accept = header(req, "accept").unwrap_or("").to_ascii_lowercase();
     let any = accept.contains("*/*");
     let sse = any || accept.contains("text/event-stream");
     let json = any || accept.contains("application/json");
-    if sse && (json || !needs_json) {
-        return Ok(());
+    match (sse, json || !needs_json) {
+        (true, true) => Ok(()),
+        _ if needs_json => Err(Error::NotAcceptable(
+            "application/json and text/event-stream",
+        )),
+        _ => Err(Error::NotAcceptable("text/event-stream")),
     }
-    let wanted = if needs_json {
-        "application/json and text/event-stream"
-    } else {
-        "text/event-stream"
-    };
-    Err(transport_error(
-        StatusCode::NotAcceptable,
-        &format!("Not Acceptable: Accept must include {wanted}"),
-    ))
 }
 
-fn check_content_type(req: &Request) -> Result<(), Reject> {
+fn check_content_type(req: &Request) -> Result<(), Error> {
     let ct = header(req, "content-type").unwrap_or("");
     let mime = ct.split(';').next().unwrap_or("").trim();
     if mime.eq_ignore_ascii_case("application/json") {
-        return Ok(());
+        Ok(())
+    } else {
+        Err(Error::UnsupportedMediaType)
     }
-    Err(transport_error(
-        StatusCode::UnsupportedMediaType,
-        "Unsupported Media Type: Content-Type must be application/json",
-    ))
 }
 
 /// The `MCP-Protocol-Version` header: absent is fine, a version we do not serve is 400.
-fn header_version(req: &Request) -> Result<Option<ProtocolVersion>, Reject> {
+fn header_version(req: &Request) -> Result<Option<ProtocolVersion>, Error> {
     let Some(text) = header(req, "mcp-protocol-version") else {
         return Ok(None);
     };
     match ProtocolVersion::parse(text.trim()) {
         Some(v) => Ok(Some(v)),
-        None => Err(transport_error(
-            StatusCode::BadRequest,
-            &format!(
-                "Bad Request: Unsupported protocol version: {text} (supported versions: {})",
-                supported().join(", ")
-            ),
-        )),
+        None => Err(Error::UnsupportedVersion(text.to_owned())),
     }
 }
 
-fn supported() -> Vec<&'static str> {
-    ProtocolVersion::ALL
-        .iter()
-        .rev()
-        .map(|v| v.as_str())
-        .collect()
+fn store_down(e: mcpd_storage::Error) -> Error {
+    Error::Unavailable(format!("session store: {e}"), RETRY_AFTER)
 }
 
 /// The session a request names: 400 without the header, 404 when unknown, 503 if the store is
 /// down; `None` in `--stateless` mode.
-async fn resolve(app: &App, req: &Request) -> Result<Option<Rc<Session>>, Reject> {
+async fn resolve(app: &App, req: &Request) -> Result<Option<Rc<Session>>, Error> {
     if app.config().stateless {
         return Ok(None);
     }
-    let Some(id) = header(req, "mcp-session-id") else {
-        return Err(transport_error(
-            StatusCode::BadRequest,
-            "Bad Request: Mcp-Session-Id header is required",
-        ));
-    };
+    let id = header(req, "mcp-session-id").ok_or(Error::MissingSession)?;
     let state = &app.state;
-    match state.sessions.find(&state.store, id).await {
-        Ok(Some(session)) => Ok(Some(session)),
-        Ok(None) => Err(rpc_error(
-            StatusCode::NotFound,
-            &RpcError::new(SESSION_NOT_FOUND, "Session not found"),
-        )),
-        Err(e) => Err(unavailable(
-            &format!("Session store unavailable: {e}"),
-            RETRY_AFTER,
-        )),
+    match state
+        .sessions
+        .find(&state.store, id)
+        .await
+        .map_err(store_down)?
+    {
+        Some(session) => Ok(Some(session)),
+        None => Err(Error::SessionNotFound),
     }
 }
 
@@ -138,29 +106,22 @@ fn with_session(mut res: Response, session: Option<&Rc<Session>>) -> Response {
     res
 }
 
-async fn post(app: &App, mut req: Request) -> Result<Response, Reject> {
+async fn post(app: &App, mut req: Request) -> Result<Response, Error> {
     check_accept(&req, true)?;
     check_content_type(&req)?;
     let config = app.config();
     let body = read_body(&mut req, config.max_body, config.body_timeout).await?;
-    let value: Value = serde_json::from_slice(&body).map_err(|e| {
-        rpc_error(
-            StatusCode::BadRequest,
-            &RpcError::parse_error(format!("Parse error: {e}")),
-        )
-    })?;
+    let value: Value = serde_json::from_slice(&body).map_err(|e| Error::Parse(e.to_string()))?;
     if value.get("method").and_then(Value::as_str) == Some("server/discover") {
-        return Err(refuse_discover(&req, &value));
+        let requested = header(&req, "mcp-protocol-version").unwrap_or(MODERN_VERSION);
+        return Err(Error::Discover(value["id"].clone(), requested.to_owned()));
     }
     let version = header_version(&req)?;
     let message = match value {
         Value::Array(items) => return batch(app, &req, version, items).await,
-        single => classify(single).map_err(|invalid| {
-            json_response(
-                StatusCode::BadRequest,
-                &jsonrpc::error(invalid.id, &invalid.error),
-            )
-        })?,
+        single => {
+            classify(single).map_err(|bad| Error::InvalidRequest(bad.id, bad.error.message))?
+        }
     };
     if let Message::Request { id, method, params } = &message {
         if method == "initialize" {
@@ -180,26 +141,13 @@ async fn post(app: &App, mut req: Request) -> Result<Response, Reject> {
         }
         Message::Notification { method, params } => {
             notification(app, session.as_ref(), &method, &params).await;
-            Ok(accepted())
+            Ok(empty(StatusCode::Accepted))
         }
         Message::Response { id, body } => {
             deliver(app, session.as_ref(), &id, &body).await;
-            Ok(accepted())
+            Ok(empty(StatusCode::Accepted))
         }
     }
-}
-
-/// `server/discover` (the 2026-07-28 probe): refused with 400 and -32022 naming the versions we
-/// serve, so clients in auto mode fall back to `initialize` at once.
-fn refuse_discover(req: &Request, body: &Value) -> Reject {
-    let requested = header(req, "mcp-protocol-version").unwrap_or(MODERN_VERSION);
-    let error = RpcError::new(
-        UNSUPPORTED_PROTOCOL_VERSION,
-        format!("Unsupported protocol version: {requested}; use initialize"),
-    )
-    .with_data(json!({ "supported": supported(), "requested": requested }));
-    let id = body.get("id").cloned().unwrap_or(Value::Null);
-    json_response(StatusCode::BadRequest, &jsonrpc::error(id, &error))
 }
 
 async fn initialize(
@@ -207,13 +155,13 @@ async fn initialize(
     req: &Request,
     id: Value,
     params: &Value,
-) -> Result<Response, Reject> {
+) -> Result<Response, Error> {
     let state = &app.state;
     if !app.config().stateless && header(req, "mcp-session-id").is_some() {
         resolve(app, req).await?;
-        return Err(rpc_error(
-            StatusCode::BadRequest,
-            &RpcError::invalid_request("Invalid Request: Server already initialized"),
+        return Err(Error::InvalidRequest(
+            id,
+            "Server already initialized".into(),
         ));
     }
     let hello = match lifecycle::hello(params) {
@@ -225,9 +173,9 @@ async fn initialize(
         return Ok(json_response(StatusCode::Ok, &jsonrpc::result(id, result)));
     }
     if state.shutdown.is_draining() {
-        return Err(unavailable("Server is shutting down", RETRY_AFTER));
+        return Err(Error::Unavailable("shutting down".into(), RETRY_AFTER));
     }
-    let session = match state
+    let created = state
         .sessions
         .create(
             &state.store,
@@ -235,16 +183,13 @@ async fn initialize(
             hello.client_info,
             hello.capabilities,
         )
-        .await
-    {
+        .await;
+    let session = match created {
         Ok(session) => session,
-        Err(CreateError::Full) => return Err(unavailable("Too many sessions", RETRY_AFTER)),
-        Err(CreateError::Store(e)) => {
-            return Err(unavailable(
-                &format!("Session store unavailable: {e}"),
-                RETRY_AFTER,
-            ))
+        Err(CreateError::Full) => {
+            return Err(Error::Unavailable("too many sessions".into(), RETRY_AFTER))
         }
+        Err(CreateError::Store(e)) => return Err(store_down(e)),
     };
     crate::log::debug(format_args!(
         "session {} opened ({})",
@@ -292,9 +237,8 @@ async fn batch(
     req: &Request,
     version: Option<ProtocolVersion>,
     items: Vec<Value>,
-) -> Result<Response, Reject> {
-    let invalid =
-        |message: &str| rpc_error(StatusCode::BadRequest, &RpcError::invalid_request(message));
+) -> Result<Response, Error> {
+    let invalid = |why: &str| Error::InvalidRequest(Value::Null, why.to_owned());
     let session = resolve(app, req).await?;
     let version = session
         .as_ref()
@@ -302,18 +246,16 @@ async fn batch(
         .or(version)
         .unwrap_or(ProtocolVersion::HEADERLESS);
     if !version.allows_batches() {
-        return Err(invalid(
-            "Invalid Request: batches are only accepted on 2025-03-26",
-        ));
+        return Err(invalid("batches are only accepted on 2025-03-26"));
     }
     if items.is_empty() {
-        return Err(invalid("Invalid Request: empty batch"));
+        return Err(invalid("empty batch"));
     }
     if items
         .iter()
         .any(|m| m.get("method").and_then(Value::as_str) == Some("initialize"))
     {
-        return Err(invalid("Invalid Request: initialize must not be batched"));
+        return Err(invalid("initialize must not be batched"));
     }
     let mut responses = Vec::new();
     for item in items {
@@ -329,7 +271,7 @@ async fn batch(
         }
     }
     if responses.is_empty() {
-        return Ok(accepted());
+        return Ok(empty(StatusCode::Accepted));
     }
     Ok(with_session(
         json_response(StatusCode::Ok, &Value::Array(responses)),
@@ -339,39 +281,32 @@ async fn batch(
 
 /// GET: the standalone stream (one per session, 409 for a second), or with `Last-Event-ID` the
 /// replay of the stream that id names, then its live continuation.
-async fn get(app: &App, req: &Request) -> Result<Response, Reject> {
+async fn get(app: &App, req: &Request) -> Result<Response, Error> {
     check_accept(req, false)?;
     header_version(req)?;
-    let Some(session) = resolve(app, req).await? else {
-        return Err(method_not_allowed("POST"));
-    };
+    let session = resolve(app, req)
+        .await?
+        .ok_or(Error::MethodNotAllowed("POST"))?;
     let state = &app.state;
     let (stream, after) = match header(req, "last-event-id") {
         Some(last) => {
             let (stream, seq) = event_stream::parse_event_id(last.trim()).ok_or_else(|| {
-                transport_error(
-                    StatusCode::BadRequest,
-                    "Bad Request: Invalid event ID format",
-                )
+                Error::InvalidRequest(Value::Null, "invalid event ID format".into())
             })?;
             (stream.to_owned(), seq)
         }
         None => {
-            let latest = state
+            let log = state
                 .store
                 .read_after(&session.id, GET_STREAM, 0)
                 .await
-                .ok()
-                .and_then(|e| e.last().map(|e| e.seq));
-            (GET_STREAM.to_owned(), latest.unwrap_or(0))
+                .map_err(store_down)?;
+            (GET_STREAM.to_owned(), log.last().map_or(0, |e| e.seq))
         }
     };
     let is_get = stream == GET_STREAM;
     if is_get && session.has_get_stream.replace(true) {
-        return Err(transport_error(
-            StatusCode::Conflict,
-            "Conflict: Only one SSE stream is allowed per session",
-        ));
+        return Err(Error::Conflict);
     }
     let spec = StreamSpec {
         key: session.id.clone(),
@@ -388,28 +323,20 @@ async fn get(app: &App, req: &Request) -> Result<Response, Reject> {
 }
 
 /// DELETE: ends the session; its streams close and later requests get 404.
-async fn delete(app: &App, req: &Request) -> Result<Response, Reject> {
+async fn delete(app: &App, req: &Request) -> Result<Response, Error> {
     header_version(req)?;
-    let Some(session) = resolve(app, req).await? else {
-        return Err(method_not_allowed("POST"));
-    };
+    let session = resolve(app, req)
+        .await?
+        .ok_or(Error::MethodNotAllowed("POST"))?;
     let state = &app.state;
-    let removed = state.sessions.remove(&state.store, &session.id).await;
+    state
+        .sessions
+        .remove(&state.store, &session.id)
+        .await
+        .map_err(store_down)?;
     let _ = state
         .store
         .publish(&events_topic(&session.id), CLOSE_ALL)
         .await;
-    match removed {
-        Ok(_) => Ok(accepted_ok()),
-        Err(e) => Err(unavailable(
-            &format!("Session store unavailable: {e}"),
-            RETRY_AFTER,
-        )),
-    }
-}
-
-fn accepted_ok() -> Response {
-    let mut res = accepted();
-    res.set_status(StatusCode::Ok);
-    res
+    Ok(empty(StatusCode::Ok))
 }

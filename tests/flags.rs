@@ -1,0 +1,252 @@
+//! Every flag's parsing (through the library, as `main` does) and the binary's exit codes.
+
+use std::process::Command;
+use std::time::Duration;
+
+use argh::FromArgs;
+use mcpd::config::{parse_duration, Args, Config, LogLevel, StoreKind};
+
+fn config(args: &[&str]) -> Result<Config, String> {
+    let args = Args::from_args(&["mcpd"], args).map_err(|e| e.output)?;
+    Config::from_args(args).map_err(|e| e.to_string())
+}
+
+#[test]
+fn defaults_are_safe_and_documented() {
+    let c = config(&[]).unwrap();
+    assert_eq!(c.listen.to_string(), "127.0.0.1:3000");
+    assert!(c.node_id.ends_with("-3000"), "{}", c.node_id);
+    assert_eq!(c.store, StoreKind::Memory);
+    assert_eq!(c.session_ttl, Duration::from_secs(24 * 3600));
+    assert_eq!(
+        (c.max_body, c.max_sessions, c.max_connections),
+        (4 << 20, 10_000, 10_000)
+    );
+    assert!(!c.stateless && !c.json_response);
+    assert_eq!(c.log_level, LogLevel::Info);
+    assert_eq!((c.page_size, c.event_retention), (100, 1000));
+    assert_eq!(c.keepalive, Duration::from_secs(15));
+    assert!(c.is_allowed_host("localhost:3000") && !c.is_allowed_host("evil.example.com"));
+}
+
+#[test]
+fn every_flag_is_read() {
+    let c = config(&[
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "3005",
+        "--node-id",
+        "edge_1",
+        "--store",
+        "memory",
+        "--session-ttl",
+        "15m",
+        "--max-body",
+        "1024",
+        "--max-sessions",
+        "5",
+        "--max-connections",
+        "7",
+        "--allowed-origins",
+        "https://a.example, https://b.example",
+        "--allowed-hosts",
+        "mcp.example.com",
+        "--stateless",
+        "--json-response",
+        "--log-level",
+        "debug",
+        "--header-timeout",
+        "2s",
+        "--body-timeout",
+        "3s",
+        "--idle-timeout",
+        "4s",
+        "--keepalive",
+        "500ms",
+        "--request-timeout",
+        "1m",
+        "--shutdown-grace",
+        "9s",
+        "--page-size",
+        "3",
+        "--event-retention",
+        "50",
+    ])
+    .unwrap();
+    assert_eq!(c.listen.to_string(), "0.0.0.0:3005");
+    assert_eq!(c.node_id, "edge_1");
+    assert_eq!(c.session_ttl, Duration::from_secs(900));
+    assert_eq!(
+        (c.max_body, c.max_sessions, c.max_connections),
+        (1024, 5, 7)
+    );
+    assert!(c.is_allowed_origin("https://b.example") && !c.is_allowed_origin("https://c.example"));
+    assert!(c.is_allowed_origin("http://127.0.0.1:9999"));
+    assert!(c.is_allowed_host("mcp.example.com") && !c.is_allowed_host("other.example.com"));
+    assert!(c.stateless && c.json_response);
+    assert_eq!(c.log_level, LogLevel::Debug);
+    assert_eq!(
+        (c.header_timeout, c.body_timeout, c.idle_timeout),
+        (
+            Duration::from_secs(2),
+            Duration::from_secs(3),
+            Duration::from_secs(4)
+        )
+    );
+    assert_eq!(
+        (c.keepalive, c.request_timeout, c.shutdown_grace),
+        (
+            Duration::from_millis(500),
+            Duration::from_secs(60),
+            Duration::from_secs(9)
+        )
+    );
+    assert_eq!((c.page_size, c.event_retention), (3, 50));
+}
+
+#[test]
+fn star_allows_any_origin_or_host_and_a_public_bind_allows_any_host() {
+    let c = config(&["--allowed-origins", "*", "--allowed-hosts", "*"]).unwrap();
+    assert!(
+        c.is_allowed_origin("https://anything.example") && c.is_allowed_host("anything.example")
+    );
+    let public = config(&["--host", "0.0.0.0"]).unwrap();
+    assert!(public.is_allowed_host("mcp.example.com:3000"));
+}
+
+#[test]
+fn durations_take_units() {
+    assert_eq!(parse_duration("--x", "30s"), Ok(Duration::from_secs(30)));
+    assert_eq!(parse_duration("--x", "15m"), Ok(Duration::from_secs(900)));
+    assert_eq!(
+        parse_duration("--x", "24h"),
+        Ok(Duration::from_secs(86_400))
+    );
+    assert_eq!(
+        parse_duration("--x", "2d"),
+        Ok(Duration::from_secs(172_800))
+    );
+    assert_eq!(
+        parse_duration("--x", "250ms"),
+        Ok(Duration::from_millis(250))
+    );
+    for bad in [
+        "",
+        "30",
+        "s",
+        "1.5h",
+        "10y",
+        "0s",
+        "-1s",
+        "99999999999999999999d",
+    ] {
+        assert!(parse_duration("--x", bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn bad_values_name_their_flag() {
+    for (args, flag) in [
+        (vec!["--host", "not-an-ip"], "--host"),
+        (vec!["--node-id", "has.dot"], "--node-id"),
+        (vec!["--node-id", ""], "--node-id"),
+        (vec!["--store", "mongodb"], "--store"),
+        (vec!["--session-ttl", "forever"], "--session-ttl"),
+        (vec!["--max-body", "0"], "--max-body"),
+        (vec!["--max-sessions", "0"], "--max-sessions"),
+        (vec!["--max-connections", "0"], "--max-connections"),
+        (vec!["--log-level", "loud"], "--log-level"),
+        (vec!["--header-timeout", "1"], "--header-timeout"),
+        (vec!["--body-timeout", "x"], "--body-timeout"),
+        (vec!["--idle-timeout", "0s"], "--idle-timeout"),
+        (vec!["--keepalive", "5q"], "--keepalive"),
+        (vec!["--request-timeout", "m"], "--request-timeout"),
+        (vec!["--shutdown-grace", "-3s"], "--shutdown-grace"),
+        (vec!["--page-size", "0"], "--page-size"),
+        (vec!["--event-retention", "0"], "--event-retention"),
+        (vec!["--port", "70000"], "--port"),
+        (vec!["--max-body", "lots"], "--max-body"),
+    ] {
+        let err = config(&args).expect_err(&format!("{args:?} should fail"));
+        assert!(err.contains(flag), "{args:?}: {err}");
+    }
+}
+
+fn run_binary(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_mcpd"))
+        .args(args)
+        .output()
+        .expect("run mcpd")
+}
+
+#[test]
+fn the_binary_exits_2_with_one_line_naming_the_flag() {
+    for (args, flag) in [
+        (vec!["--port", "abc"], "--port"),
+        (vec!["--session-ttl", "1x"], "--session-ttl"),
+        (vec!["--bogus"], "--bogus"),
+    ] {
+        let out = run_binary(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(flag), "{stderr}");
+    }
+}
+
+#[test]
+fn help_documents_every_flag_with_its_default() {
+    let out = run_binary(&["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "--host",
+        "--port",
+        "--node-id",
+        "--store",
+        "--session-ttl",
+        "--max-body",
+        "--max-sessions",
+        "--max-connections",
+        "--allowed-origins",
+        "--allowed-hosts",
+        "--stateless",
+        "--json-response",
+        "--log-level",
+        "--header-timeout",
+        "--body-timeout",
+        "--idle-timeout",
+        "--keepalive",
+        "--request-timeout",
+        "--shutdown-grace",
+        "--page-size",
+        "--event-retention",
+    ] {
+        let line = help
+            .lines()
+            .find(|l| l.trim_start().starts_with(flag))
+            .unwrap_or_else(|| panic!("{flag} missing from --help"));
+        let switch = matches!(flag, "--stateless" | "--json-response");
+        let text: String = help
+            .split(line)
+            .nth(1)
+            .unwrap_or("")
+            .lines()
+            .take(3)
+            .collect();
+        assert!(
+            switch || line.contains("default") || text.contains("default"),
+            "{flag} has no default in --help"
+        );
+    }
+}
+
+#[test]
+fn a_port_in_use_exits_1_with_a_clear_message() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = run_binary(&["--port", &port]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot listen"));
+}

@@ -1,0 +1,305 @@
+//! Server→client messages: progress, logs, sampling round trips, cancellation, the GET stream,
+//! and resuming a stream with `Last-Event-ID` (against `examples/everything`).
+
+use serde_json::{json, Value};
+
+use crate::support::{Client, Server, ACCEPT_BOTH, JSON};
+
+fn open_call(
+    c: &mut Client,
+    session: &str,
+    id: u64,
+    tool: &str,
+    args: Value,
+    meta: Value,
+) -> (u16, Vec<(String, String)>) {
+    let body = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": tool, "arguments": args, "_meta": meta}});
+    c.send(
+        "POST",
+        "/mcp",
+        &[ACCEPT_BOTH, JSON, ("mcp-session-id", session)],
+        &body.to_string(),
+    );
+    c.read_head()
+}
+
+fn is_sse(headers: &[(String, String)]) -> bool {
+    headers
+        .iter()
+        .any(|(n, v)| n == "content-type" && v.starts_with("text/event-stream"))
+}
+
+#[test]
+fn progress_streams_on_the_request_with_the_token_unchanged_then_the_result() {
+    let server = Server::everything(&[]);
+    let mut c = server.client();
+    let s = c.initialize("2025-11-25");
+    let (status, headers) = open_call(
+        &mut c,
+        &s,
+        5,
+        "test_tool_with_progress",
+        json!({}),
+        json!({"progressToken": "tok-1"}),
+    );
+    assert_eq!(status, 200);
+    assert!(is_sse(&headers));
+    let events = c.read_events(4);
+    assert!(
+        events[0].data.is_empty() && events[0].id.is_some() && events[0].retry.is_some(),
+        "priming first: {events:?}"
+    );
+    let messages: Vec<Value> = events
+        .iter()
+        .filter(|e| !e.data.is_empty())
+        .map(|e| e.json())
+        .collect();
+    let progress: Vec<f64> = messages[..3]
+        .iter()
+        .map(|m| {
+            assert_eq!(m["method"], "notifications/progress");
+            assert_eq!(m["params"]["progressToken"], "tok-1");
+            m["params"]["progress"].as_f64().unwrap()
+        })
+        .collect();
+    assert_eq!(progress, [0.0, 50.0, 100.0]);
+    assert_eq!(messages[3]["id"], 5);
+    assert_eq!(
+        messages[3]["result"]["content"][0]["text"],
+        "Progress test completed"
+    );
+    assert!(c.read_chunk().is_none(), "the stream ends after the result");
+    let ids: Vec<&str> = events.iter().filter_map(|e| e.id.as_deref()).collect();
+    let mut unique = ids.clone();
+    unique.dedup();
+    assert_eq!(ids, unique);
+}
+
+#[test]
+fn numeric_progress_tokens_stay_numbers_and_no_token_means_no_progress() {
+    let server = Server::everything(&[]);
+    let mut c = server.client();
+    let s = c.initialize("2025-06-18");
+    open_call(
+        &mut c,
+        &s,
+        6,
+        "test_tool_with_progress",
+        json!({}),
+        json!({"progressToken": 77}),
+    );
+    let events = c.read_events(4);
+    assert!(
+        events[0].data.len() > 2,
+        "no priming event before 2025-11-25"
+    );
+    assert_eq!(events[0].json()["params"]["progressToken"], 77);
+    assert!(c.read_chunk().is_none(), "the stream ends after the result");
+    let plain = c.call(
+        &s,
+        7,
+        "tools/call",
+        json!({"name": "test_tool_with_progress", "arguments": {}}),
+    );
+    assert!(
+        plain.content_type().starts_with("application/json"),
+        "no notifications, so plain JSON"
+    );
+    assert_eq!(plain.json()["id"], 7);
+}
+
+#[test]
+fn log_messages_respect_the_session_level() {
+    let server = Server::everything(&[]);
+    let mut c = server.client();
+    let s = c.initialize("2025-11-25");
+    c.call(&s, 1, "logging/setLevel", json!({"level": "warning"}));
+    let quiet = c.call(
+        &s,
+        2,
+        "tools/call",
+        json!({"name": "test_tool_with_logging", "arguments": {}}),
+    );
+    assert!(
+        quiet.content_type().starts_with("application/json"),
+        "info logs are below warning"
+    );
+    c.call(&s, 3, "logging/setLevel", json!({"level": "debug"}));
+    open_call(
+        &mut c,
+        &s,
+        4,
+        "test_tool_with_logging",
+        json!({}),
+        json!({}),
+    );
+    let logs: Vec<Value> = c
+        .read_events(4)
+        .iter()
+        .filter(|e| !e.data.is_empty())
+        .map(|e| e.json())
+        .collect();
+    assert!(
+        logs[..3]
+            .iter()
+            .all(|m| m["method"] == "notifications/message" && m["params"]["level"] == "info"),
+        "{logs:?}"
+    );
+    assert_eq!(logs[3]["id"], 4);
+}
+
+/// Starts `test_sampling`, returns the server's sampling request.
+fn start_sampling(c: &mut Client, s: &str, id: u64) -> Value {
+    let (status, headers) = open_call(
+        c,
+        s,
+        id,
+        "test_sampling",
+        json!({"prompt": "Say hi"}),
+        json!({}),
+    );
+    assert_eq!(status, 200);
+    assert!(is_sse(&headers));
+    let request = c
+        .read_events(1)
+        .into_iter()
+        .find(|e| !e.data.is_empty())
+        .expect("sampling request")
+        .json();
+    assert_eq!(request["method"], "sampling/createMessage");
+    assert_eq!(
+        request["params"]["messages"][0]["content"]["text"],
+        "Say hi"
+    );
+    request
+}
+
+#[test]
+fn a_posted_client_response_reaches_the_waiting_sampling_request() {
+    let server = Server::everything(&[]);
+    let mut c = server.client();
+    let s = c.initialize("2025-11-25");
+    let request = start_sampling(&mut c, &s, 9);
+    let answer = json!({"jsonrpc": "2.0", "id": request["id"], "result": {"role": "assistant", "content": {"type": "text", "text": "hi from the model"}, "model": "m"}});
+    let posted = server.client().post(Some(&s), &answer, &[]);
+    assert_eq!(posted.status, 202);
+    let result = c
+        .read_events(1)
+        .into_iter()
+        .find(|e| !e.data.is_empty())
+        .unwrap()
+        .json();
+    assert_eq!(result["id"], 9);
+    assert!(result["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("hi from the model"));
+}
+
+#[test]
+fn cancelled_requests_end_their_stream_without_a_result() {
+    let server = Server::everything(&[]);
+    let mut c = server.client();
+    let s = c.initialize("2025-11-25");
+    start_sampling(&mut c, &s, 10);
+    let cancel = json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 10, "reason": "test"}});
+    assert_eq!(server.client().post(Some(&s), &cancel, &[]).status, 202);
+    let rest = c.read_events(1);
+    assert!(
+        rest.iter().all(|e| e.data.is_empty()),
+        "no result after cancel: {rest:?}"
+    );
+}
+
+#[test]
+fn json_response_mode_answers_json_and_sends_notifications_on_the_get_stream() {
+    let server = Server::everything(&["--json-response"]);
+    let mut c = server.client();
+    let s = c.initialize("2025-11-25");
+    let mut get = server.client();
+    get.send(
+        "GET",
+        "/mcp",
+        &[("accept", "text/event-stream"), ("mcp-session-id", &s)],
+        "",
+    );
+    assert_eq!(get.read_head().0, 200);
+    let res = c.post(Some(&s), &json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "test_tool_with_progress", "arguments": {}, "_meta": {"progressToken": "p"}}}), &[]);
+    assert!(res.content_type().starts_with("application/json"));
+    assert_eq!(res.json()["id"], 3);
+    let notes = get.read_events(3);
+    assert!(notes
+        .iter()
+        .filter(|e| !e.data.is_empty())
+        .all(|e| e.json()["method"] == "notifications/progress"));
+}
+
+#[test]
+fn a_paused_stream_resumes_with_last_event_id_and_delivers_the_result_once() {
+    let server = Server::everything(&[]);
+    let mut c = server.client();
+    let s = c.initialize("2025-11-25");
+    let (_, headers) = open_call(&mut c, &s, 21, "test_reconnection", json!({}), json!({}));
+    assert!(is_sse(&headers));
+    let before = c.read_events(usize::MAX);
+    assert!(
+        before.iter().all(|e| e.data.is_empty()),
+        "no result before the pause: {before:?}"
+    );
+    let last = before
+        .last()
+        .and_then(|e| e.id.clone())
+        .expect("an id to resume from");
+    let mut resume = server.client();
+    resume.send(
+        "GET",
+        "/mcp",
+        &[
+            ("accept", "text/event-stream"),
+            ("mcp-session-id", &s),
+            ("last-event-id", &last),
+        ],
+        "",
+    );
+    assert_eq!(resume.read_head().0, 200);
+    let after: Vec<Value> = resume
+        .read_events(usize::MAX)
+        .iter()
+        .filter(|e| !e.data.is_empty())
+        .map(|e| e.json())
+        .collect();
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert_eq!(after[0]["id"], 21);
+    let bad = server.client().request(
+        "GET",
+        "/mcp",
+        &[
+            ("accept", "text/event-stream"),
+            ("mcp-session-id", &s),
+            ("last-event-id", "???"),
+        ],
+        "",
+    );
+    assert_eq!(bad.status, 400);
+}
+
+#[test]
+fn deleting_a_session_closes_its_get_stream() {
+    let server = Server::everything(&[]);
+    let mut c = server.client();
+    let s = c.initialize("2025-11-25");
+    let mut get = server.client();
+    get.send(
+        "GET",
+        "/mcp",
+        &[("accept", "text/event-stream"), ("mcp-session-id", &s)],
+        "",
+    );
+    assert_eq!(get.read_head().0, 200);
+    assert_eq!(
+        c.request("DELETE", "/mcp", &[("mcp-session-id", &s)], "")
+            .status,
+        200
+    );
+    assert!(get.read_chunk().is_none(), "stream ended");
+}
