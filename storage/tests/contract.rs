@@ -1,0 +1,137 @@
+//! The storage contract, one suite: every case runs against every backend (`store_test!`).
+
+use std::time::Duration;
+
+use mcpd_storage::{events_topic, AnyStore, MemoryStore, Store};
+use serde_json::json;
+
+/// Every backend, freshly made, with a retention of `retention` events per session.
+fn backends(retention: usize) -> Vec<AnyStore> {
+    vec![AnyStore::Memory(MemoryStore::new(retention))]
+}
+
+macro_rules! store_test {
+    ($name:ident, $retention:expr, |$store:ident| $body:block) => {
+        #[test]
+        fn $name() {
+            for $store in backends($retention) {
+                let kind = $store.kind();
+                smol::block_on(async { $body });
+                eprintln!("{}: ok on {kind}", stringify!($name));
+            }
+        }
+    };
+}
+
+const LONG: Duration = Duration::from_secs(60);
+
+store_test!(
+    saved_snapshots_load_back_and_delete_removes_them,
+    10,
+    |store| {
+        let snapshot =
+            json!({"version": "2025-11-25", "logLevel": "info", "subscriptions": ["a://b"]});
+        store.save("s1", &snapshot, LONG).await.unwrap();
+        assert_eq!(store.load("s1").await.unwrap(), Some(snapshot));
+        assert_eq!(store.load("other").await.unwrap(), None);
+        assert_eq!(store.list().await.unwrap(), vec!["s1".to_owned()]);
+        assert!(store.delete("s1").await.unwrap());
+        assert!(!store.delete("s1").await.unwrap());
+        assert_eq!(store.load("s1").await.unwrap(), None);
+    }
+);
+
+store_test!(ttl_expires_and_touch_slides_it, 10, |store| {
+    store
+        .save("short", &json!({}), Duration::from_millis(150))
+        .await
+        .unwrap();
+    store
+        .save("slid", &json!({}), Duration::from_millis(150))
+        .await
+        .unwrap();
+    async_io::Timer::after(Duration::from_millis(100)).await;
+    assert!(store
+        .touch("slid", Duration::from_millis(300))
+        .await
+        .unwrap());
+    async_io::Timer::after(Duration::from_millis(100)).await;
+    assert_eq!(store.load("short").await.unwrap(), None, "expired");
+    assert!(
+        !store.touch("short", LONG).await.unwrap(),
+        "an expired session cannot be revived"
+    );
+    assert!(
+        store.load("slid").await.unwrap().is_some(),
+        "touch slid the TTL"
+    );
+    assert_eq!(store.list().await.unwrap(), vec!["slid".to_owned()]);
+});
+
+store_test!(sweep_drops_expired_sessions_and_their_logs, 10, |store| {
+    store
+        .save("gone", &json!({}), Duration::from_millis(50))
+        .await
+        .unwrap();
+    store.append("gone", "g", "x", false).await.unwrap();
+    store.save("kept", &json!({}), LONG).await.unwrap();
+    async_io::Timer::after(Duration::from_millis(80)).await;
+    assert_eq!(store.sweep().await.unwrap(), 1);
+    assert!(store.read_after("gone", "g", 0).await.unwrap().is_empty());
+    assert!(store.load("kept").await.unwrap().is_some());
+});
+
+store_test!(
+    event_ids_increase_across_streams_and_reads_stay_on_one_stream,
+    10,
+    |store| {
+        let a1 = store.append("s", "r1", "one", false).await.unwrap();
+        let b1 = store.append("s", "r2", "other", false).await.unwrap();
+        let a2 = store.append("s", "r1", "two", true).await.unwrap();
+        assert!(a1 < b1 && b1 < a2);
+        let r1 = store.read_after("s", "r1", 0).await.unwrap();
+        assert_eq!(
+            r1.iter().map(|e| e.data.as_str()).collect::<Vec<_>>(),
+            ["one", "two"]
+        );
+        assert!(r1[1].is_last && !r1[0].is_last);
+        assert_eq!(store.read_after("s", "r1", a1).await.unwrap().len(), 1);
+        assert!(
+            store.read_after("t", "r1", 0).await.unwrap().is_empty(),
+            "never another session's"
+        );
+        let other = store.append("t", "r1", "t's", false).await.unwrap();
+        assert!(other >= 1);
+    }
+);
+
+store_test!(retention_drops_the_oldest_events, 3, |store| {
+    for i in 0..5 {
+        store.append("s", "g", &i.to_string(), false).await.unwrap();
+    }
+    let kept = store.read_after("s", "g", 0).await.unwrap();
+    assert_eq!(
+        kept.iter().map(|e| e.data.as_str()).collect::<Vec<_>>(),
+        ["2", "3", "4"]
+    );
+});
+
+store_test!(
+    appends_are_announced_and_publish_reaches_every_subscriber,
+    10,
+    |store| {
+        let events = store.subscribe(&events_topic("s")).await.unwrap();
+        let a = store.subscribe("topic").await.unwrap();
+        let b = store.subscribe("topic").await.unwrap();
+        store.append("s", "r7", "x", false).await.unwrap();
+        assert_eq!(events.next().await.as_deref(), Some("r7"));
+        store.publish("topic", "hello").await.unwrap();
+        assert_eq!(a.next().await.as_deref(), Some("hello"));
+        assert_eq!(b.next().await.as_deref(), Some("hello"));
+        drop(a);
+        store.publish("topic", "again").await.unwrap();
+        assert_eq!(b.next().await.as_deref(), Some("again"));
+        store.publish("nobody-listens", "lost").await.unwrap();
+        assert!(store.is_ready().await);
+    }
+);

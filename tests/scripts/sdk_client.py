@@ -1,0 +1,27 @@
+"""Drives mcpd with the official MCP Python SDK client and checks what comes back."""
+import asyncio
+import json
+import sys
+
+from mcp.client import Client
+
+
+async def main(url: str, mode: str) -> None:
+    async with Client(url, mode=mode) as client:
+        assert client.protocol_version == "2025-11-25", client.protocol_version
+        names = sorted(t.name for t in (await client.list_tools()).tools)
+        assert names == ["calculator", "echo"], names
+        echoed = await client.call_tool("echo", {"message": "hello from the SDK"})
+        assert echoed.content[0].text == "hello from the SDK", echoed
+        product = await client.call_tool("calculator", {"operation": "multiply", "a": 6, "b": 7})
+        assert product.content[0].text == "42" and not product.is_error, product
+        by_zero = await client.call_tool("calculator", {"operation": "divide", "a": 1, "b": 0})
+        assert by_zero.is_error, by_zero
+        info = json.loads((await client.read_resource("system://info")).contents[0].text)
+        assert info["nodeId"] == "sdk-test" and info["pid"] > 0, info
+        config = json.loads((await client.read_resource("config://server")).contents[0].text)
+        assert config["store"] == "memory", config
+    print(f"python sdk client ({mode} mode): initialize, tools/list, echo, calculator, 2 resources: ok")
+
+
+asyncio.run(main(sys.argv[1], sys.argv[2]))
