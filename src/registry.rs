@@ -196,10 +196,10 @@ pub struct Registry {
     pub(crate) name: String,
     pub(crate) version: String,
     pub(crate) instructions: Option<String>,
-    pub(crate) tools: Vec<Tool>,
+    pub(crate) tools: Vec<Rc<Tool>>,
     pub(crate) resources: Vec<Resource>,
     pub(crate) templates: Vec<ResourceTemplate>,
-    pub(crate) prompts: Vec<Prompt>,
+    pub(crate) prompts: Vec<Rc<Prompt>>,
 }
 
 impl Registry {
@@ -218,7 +218,7 @@ impl Registry {
     }
     /// Adds a tool.
     pub fn tool(mut self, tool: Tool) -> Registry {
-        self.tools.push(tool);
+        self.tools.push(Rc::new(tool));
         self
     }
     /// Adds a resource.
@@ -233,7 +233,7 @@ impl Registry {
     }
     /// Adds a prompt.
     pub fn prompt(mut self, prompt: Prompt) -> Registry {
-        self.prompts.push(prompt);
+        self.prompts.push(Rc::new(prompt));
         self
     }
 }
