@@ -91,12 +91,7 @@ impl Ctx {
     /// Sends any notification on this request's stream.
     pub async fn notify(&self, method: &str, params: Value) {
         let message = jsonrpc::notification(method, params);
-        if let Err(e) = self
-            .inner
-            .outbox
-            .emit(&self.inner.app.store, &message)
-            .await
-        {
+        if let Err(e) = self.inner.outbox.emit(&message).await {
             crate::log::warn(format_args!("dropped {method}: {e}"));
         }
     }
@@ -129,7 +124,7 @@ impl Ctx {
     /// Closes this request's SSE connection now while the work goes on; the client resumes
     /// with GET + `Last-Event-ID` and receives the rest (2025-11-25 polling, SEP-1699).
     pub async fn close_stream(&self) {
-        if let Err(e) = self.inner.outbox.pause(&self.inner.app.store).await {
+        if let Err(e) = self.inner.outbox.pause().await {
             crate::log::warn(format_args!("stream not paused: {e}"));
         }
     }
@@ -148,7 +143,7 @@ impl Ctx {
         let message = jsonrpc::request(&id, method, params);
         self.inner
             .outbox
-            .emit(&app.store, &message)
+            .emit(&message)
             .await
             .map_err(unavailable)?;
         let timeout = app.config.request_timeout;

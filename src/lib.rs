@@ -93,6 +93,13 @@ pub fn run(registry: Registry) -> ! {
 /// once ready (tests and scripts read the port from it when `--port 0`).
 pub fn serve(config: Config, registry: Registry) -> std::io::Result<()> {
     log::init(config.log_level);
+    // async-h1 answers `Expect: 100-continue` from a task on async-global-executor, which
+    // otherwise starts one thread per CPU: one is plenty (stack-notes.md, pitfall 8).
+    async_global_executor::init_with_config(
+        async_global_executor::GlobalExecutorConfig::default()
+            .with_min_threads(1)
+            .with_max_threads(1),
+    );
     let listener = Async::<TcpListener>::bind(config.listen).map_err(|e| {
         std::io::Error::new(e.kind(), format!("cannot listen on {}: {e}", config.listen))
     })?;

@@ -8,12 +8,38 @@
 //! messages go to the session's standalone GET stream instead.
 
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
-use mcpd_storage::{AnyStore, Store};
+use mcpd_storage::Store;
 use serde_json::Value;
+
+use crate::app::AppState;
 
 /// The name of a session's standalone GET stream in the event log.
 pub const GET_STREAM: &str = "g";
+
+/// The event log of a request without a session (`--stateless`): deleted from the store once
+/// its last holder (the request's work, the stream writer) lets go of it, if anything was written.
+#[derive(Debug)]
+pub struct ThrowawayLog {
+    app: Rc<AppState>,
+    key: String,
+    is_used: Cell<bool>,
+}
+
+impl Drop for ThrowawayLog {
+    fn drop(&mut self) {
+        if !self.is_used.get() {
+            return;
+        }
+        let app = self.app.clone();
+        let key = std::mem::take(&mut self.key);
+        let delete = async move {
+            let _ = app.store.delete(&key).await;
+        };
+        self.app.executor.spawn(delete).detach();
+    }
+}
 
 /// How the HTTP response of a request turned out.
 #[derive(Debug)]
@@ -29,12 +55,15 @@ pub enum Decision {
 /// Where one request's server→client messages go.
 #[derive(Debug)]
 pub struct Outbox {
-    /// The event-log key: the session id, or a throwaway key in stateless mode.
+    app: Rc<AppState>,
+    /// The event-log key: the session id, or a throwaway key without a session.
     pub key: String,
     /// The stream this request's events belong to.
     pub stream: String,
-    /// `--json-response`: never stream; emit to the GET stream.
+    /// `--json-response`: never stream; emit to the session's GET stream.
     is_json_only: bool,
+    /// Without a session: the log to drop when done.
+    pub throwaway: Option<Rc<ThrowawayLog>>,
     /// Set by the first emitted message.
     is_streaming: Cell<bool>,
     /// Told the decision when the responder is waiting for one.
@@ -42,12 +71,31 @@ pub struct Outbox {
 }
 
 impl Outbox {
-    /// An undecided outbox.
-    pub fn new(key: String, stream: String, is_json_only: bool) -> Outbox {
+    /// An undecided outbox for a request of `session` (its id), or of no session.
+    pub fn new(
+        app: &Rc<AppState>,
+        session: Option<&str>,
+        stream: String,
+        is_json_only: bool,
+    ) -> Outbox {
+        let (key, throwaway) = match session {
+            Some(id) => (id.to_owned(), None),
+            None => {
+                let key = format!("t{}", app.next_number());
+                let log = ThrowawayLog {
+                    app: app.clone(),
+                    key: key.clone(),
+                    is_used: Cell::new(false),
+                };
+                (key, Some(Rc::new(log)))
+            }
+        };
         Outbox {
+            app: app.clone(),
             key,
             stream,
             is_json_only,
+            throwaway,
             is_streaming: Cell::new(false),
             decision: RefCell::default(),
         }
@@ -71,60 +119,63 @@ impl Outbox {
         }
     }
 
-    /// Sends a server→client message (notification or request) on this request's stream.
-    pub async fn emit(&self, store: &AnyStore, message: &Value) -> mcpd_storage::Result<()> {
-        if self.is_json_only {
-            return store
-                .append(&self.key, GET_STREAM, &message.to_string(), false)
-                .await
-                .map(drop);
-        }
+    /// Turns the response into a stream (once).
+    fn start_streaming(&self) {
         if !self.is_streaming.replace(true) {
             self.decide(Decision::Stream);
         }
-        store
-            .append(&self.key, &self.stream, &message.to_string(), false)
+    }
+
+    async fn append(&self, stream: &str, data: &str, is_last: bool) -> mcpd_storage::Result<()> {
+        if let Some(log) = &self.throwaway {
+            log.is_used.set(true);
+        }
+        self.app
+            .store
+            .append(&self.key, stream, data, is_last)
             .await
             .map(drop)
     }
 
+    /// Sends a server→client message (notification or request) on this request's stream; with
+    /// `--json-response`, on the session's GET stream (dropped without a session).
+    pub async fn emit(&self, message: &Value) -> mcpd_storage::Result<()> {
+        match (self.is_json_only, &self.throwaway) {
+            (true, Some(_)) => Ok(()),
+            (true, None) => self.append(GET_STREAM, &message.to_string(), false).await,
+            (false, _) => {
+                self.start_streaming();
+                self.append(&self.stream, &message.to_string(), false).await
+            }
+        }
+    }
+
     /// Delivers the request's response: as JSON if nothing was emitted, else as the last event.
-    pub async fn finish(&self, store: &AnyStore, response: Value) -> mcpd_storage::Result<()> {
+    pub async fn finish(&self, response: Value) -> mcpd_storage::Result<()> {
         if !self.is_streaming() {
             self.decide(Decision::Json(response));
             return Ok(());
         }
-        store
-            .append(&self.key, &self.stream, &response.to_string(), true)
-            .await
-            .map(drop)
+        self.append(&self.stream, &response.to_string(), true).await
     }
 
     /// Closes the HTTP connection of the request's stream without ending the stream (SSE
     /// polling): the writer sends an empty event with an id and a `retry:` hint, then closes; the
     /// client resumes with GET + `Last-Event-ID` and gets the rest, the result included.
-    pub async fn pause(&self, store: &AnyStore) -> mcpd_storage::Result<()> {
+    pub async fn pause(&self) -> mcpd_storage::Result<()> {
         if self.is_json_only {
             return Ok(());
         }
-        if !self.is_streaming.replace(true) {
-            self.decide(Decision::Stream);
-        }
-        store
-            .append(&self.key, &self.stream, "", false)
-            .await
-            .map(drop)
+        self.start_streaming();
+        self.append(&self.stream, "", false).await
     }
 
     /// Ends the request without a response (cancellation): the stream closes empty.
-    pub async fn cancel(&self, store: &AnyStore) -> mcpd_storage::Result<()> {
+    pub async fn cancel(&self) -> mcpd_storage::Result<()> {
         if !self.is_streaming() {
             self.decide(Decision::Cancelled);
             return Ok(());
         }
-        store
-            .append(&self.key, &self.stream, "", true)
-            .await
-            .map(drop)
+        self.append(&self.stream, "", true).await
     }
 }

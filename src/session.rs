@@ -9,12 +9,13 @@ use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use mcpd_storage::{AnyStore, Store};
+use mcpd_storage::{events_topic, AnyStore, Store};
 use serde_json::{json, Value};
 
 use crate::ids::IdGenerator;
 use crate::mcp::logging::Level;
 use crate::protocol::ProtocolVersion;
+use crate::transport::event_stream::CLOSE_ALL;
 
 /// One client's session.
 #[derive(Debug)]
@@ -196,21 +197,36 @@ impl Sessions {
         Ok(Some(session))
     }
 
-    /// Ends a session: forgets it here and deletes it (and its event log) from the store.
+    /// Ends a session: forgets it here, deletes it (and its event log) from the store, and tells
+    /// its open streams to close.
     pub async fn remove(&self, store: &AnyStore, id: &str) -> mcpd_storage::Result<bool> {
         let was_local = self.map.borrow_mut().remove(id).is_some();
-        Ok(store.delete(id).await? || was_local)
+        let was_stored = store.delete(id).await?;
+        store.publish(&events_topic(id), CLOSE_ALL).await?;
+        Ok(was_stored || was_local)
     }
 
-    /// Forgets sessions idle past the TTL, here and in the store; returns how many went.
+    /// Forgets sessions idle past the TTL here and in the store, and closes the streams of those
+    /// the store no longer has; returns how many ended.
     pub async fn sweep(&self, store: &AnyStore) -> mcpd_storage::Result<usize> {
-        let now = Instant::now();
-        let before = self.count();
-        self.map
-            .borrow_mut()
-            .retain(|_, s| now.duration_since(s.last_seen.get()) < self.ttl);
-        self.map.borrow_mut().shrink_to_fit();
         store.sweep().await?;
-        Ok(before - self.count())
+        let now = Instant::now();
+        let idle: Vec<String> = self
+            .map
+            .borrow()
+            .iter()
+            .filter(|(_, s)| now.duration_since(s.last_seen.get()) >= self.ttl)
+            .map(|(id, _)| id.clone())
+            .collect();
+        let mut ended = 0;
+        for id in idle {
+            self.map.borrow_mut().remove(&id);
+            if store.load(&id).await?.is_none() {
+                store.publish(&events_topic(&id), CLOSE_ALL).await?;
+                ended += 1;
+            }
+        }
+        self.map.borrow_mut().shrink_to_fit();
+        Ok(ended)
     }
 }

@@ -303,3 +303,53 @@ fn deleting_a_session_closes_its_get_stream() {
     );
     assert!(get.read_chunk().is_none(), "stream ended");
 }
+
+#[test]
+fn stateless_requests_stream_too_and_leave_no_log_behind() {
+    let server = Server::everything(&["--stateless"]);
+    let mut c = server.client();
+    for id in 0..3 {
+        let (status, headers) = open_call(
+            &mut c,
+            "ignored",
+            id,
+            "test_tool_with_progress",
+            json!({}),
+            json!({"progressToken": id}),
+        );
+        assert_eq!(status, 200);
+        assert!(is_sse(&headers));
+        assert!(headers.iter().all(|(n, _)| n != "mcp-session-id"));
+        let messages: Vec<Value> = c
+            .read_events(4)
+            .iter()
+            .filter(|e| !e.data.is_empty())
+            .map(|e| e.json())
+            .collect();
+        assert_eq!(messages.len(), 4);
+        assert_eq!(messages[3]["id"], id);
+        assert!(c.read_chunk().is_none());
+    }
+}
+
+#[test]
+fn idle_sessions_expire_and_their_streams_close() {
+    let server = Server::everything(&["--session-ttl", "400ms"]);
+    let mut c = server.client();
+    let s = c.initialize("2025-11-25");
+    let mut get = server.client();
+    get.send(
+        "GET",
+        "/mcp",
+        &[("accept", "text/event-stream"), ("mcp-session-id", &s)],
+        "",
+    );
+    assert_eq!(get.read_head().0, 200);
+    assert!(
+        get.read_chunk().is_none(),
+        "the sweep closed the stream of the expired session"
+    );
+    assert_eq!(c.call(&s, 1, "ping", json!({})).status, 404);
+    let health = c.request("GET", "/health", &[], "").json();
+    assert_eq!(health["sessions"], 0);
+}

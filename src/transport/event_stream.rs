@@ -11,7 +11,7 @@ use http_types::{Body, Response, StatusCode};
 use mcpd_storage::{events_topic, Event, Store};
 
 use crate::app::AppState;
-use crate::outbox::GET_STREAM;
+use crate::outbox::{ThrowawayLog, GET_STREAM};
 use crate::session::Session;
 
 /// Published on a session's events topic when the session ends: every stream closes.
@@ -64,8 +64,8 @@ pub struct StreamSpec {
     pub first: Option<Vec<u8>>,
     /// The session whose GET stream this is (cleared when it ends).
     pub get_of: Option<Rc<Session>>,
-    /// Delete the key's log when the stream ends (stateless requests).
-    pub is_ephemeral: bool,
+    /// A request without a session: its log goes once this writer and the work are done.
+    pub throwaway: Option<Rc<ThrowawayLog>>,
 }
 
 /// Opens the SSE response for a stream and spawns its writer.
@@ -107,9 +107,6 @@ enum Wake {
 async fn write(app: Rc<AppState>, spec: StreamSpec, tx: async_channel::Sender<Vec<u8>>) {
     let _mark = GetStreamMark(spec.get_of.clone());
     pump(&app, &spec, &tx).await;
-    if spec.is_ephemeral {
-        let _ = app.store.delete(&spec.key).await;
-    }
 }
 
 async fn pump(app: &AppState, spec: &StreamSpec, tx: &async_channel::Sender<Vec<u8>>) {

@@ -37,12 +37,14 @@ pub async fn serve(
     params: Value,
 ) -> Response {
     let state = &app.state;
-    let key = match &session {
-        Some(s) => s.id.clone(),
-        None => format!("t{}", state.next_number()),
-    };
     let stream = format!("r{}", state.next_number());
-    let outbox = Rc::new(Outbox::new(key, stream, state.config.json_response));
+    let session_id = session.as_ref().map(|s| s.id.as_str());
+    let outbox = Rc::new(Outbox::new(
+        state,
+        session_id,
+        stream,
+        state.config.json_response,
+    ));
     let ctx = Ctx::new(
         state.clone(),
         session.clone(),
@@ -57,8 +59,8 @@ pub async fn serve(
         if !outbox.is_streaming() {
             return json_response(StatusCode::Ok, &response);
         }
-        let _ = outbox.finish(&state.store, response).await;
-        return open(state, &outbox, session.is_some(), version);
+        let _ = outbox.finish(response).await;
+        return open(state, &outbox, version);
     }
 
     let decision = (!outbox.is_streaming()).then(|| outbox.await_decision());
@@ -78,14 +80,9 @@ pub async fn serve(
             })
             .await;
         task_state.in_flight.borrow_mut().remove(&flight);
-        let store = &task_state.store;
         let written = match outcome {
-            Some(outcome) => {
-                task_outbox
-                    .finish(store, jsonrpc::response(id, outcome))
-                    .await
-            }
-            None => task_outbox.cancel(store).await,
+            Some(outcome) => task_outbox.finish(jsonrpc::response(id, outcome)).await,
+            None => task_outbox.cancel().await,
         };
         if let Err(e) = written {
             crate::log::warn(format_args!("response of a request lost: {e}"));
@@ -94,10 +91,10 @@ pub async fn serve(
     state.executor.spawn(task).detach();
 
     match decision {
-        None => open(state, &outbox, session.is_some(), version),
+        None => open(state, &outbox, version),
         Some(rx) => match rx.recv().await {
             Ok(Decision::Json(response)) => json_response(StatusCode::Ok, &response),
-            Ok(Decision::Stream) => open(state, &outbox, session.is_some(), version),
+            Ok(Decision::Stream) => open(state, &outbox, version),
             Ok(Decision::Cancelled) | Err(_) => empty_stream(),
         },
     }
@@ -114,20 +111,14 @@ pub async fn serve_json(
     params: Value,
 ) -> Value {
     let state = &app.state;
-    let key = session
-        .as_ref()
-        .map_or_else(|| format!("t{}", state.next_number()), |s| s.id.clone());
-    let outbox = Rc::new(Outbox::new(key, String::new(), true));
+    let session_id = session.as_ref().map(|s| s.id.as_str());
+    let outbox = Rc::new(Outbox::new(state, session_id, String::new(), true));
     let ctx = Ctx::new(state.clone(), session, outbox, &params, version);
     jsonrpc::response(id, mcp::dispatch(ctx, method, params).await)
 }
 
-fn open(
-    state: &Rc<AppState>,
-    outbox: &Outbox,
-    has_session: bool,
-    version: ProtocolVersion,
-) -> Response {
+fn open(state: &Rc<AppState>, outbox: &Outbox, version: ProtocolVersion) -> Response {
+    let has_session = outbox.throwaway.is_none();
     let first =
         (has_session && version.primes_sse()).then(|| event_stream::priming(&outbox.stream, 0));
     let spec = StreamSpec {
@@ -136,7 +127,7 @@ fn open(
         after: 0,
         first,
         get_of: None,
-        is_ephemeral: !has_session,
+        throwaway: outbox.throwaway.clone(),
     };
     event_stream::open(state, spec)
 }

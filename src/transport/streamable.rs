@@ -10,7 +10,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use http_types::{Method, Request, Response, StatusCode};
-use mcpd_storage::{events_topic, Store};
+use mcpd_storage::Store;
 use serde_json::Value;
 
 use crate::app::App;
@@ -22,7 +22,7 @@ use crate::mcp::lifecycle;
 use crate::outbox::GET_STREAM;
 use crate::protocol::{ProtocolVersion, MODERN_VERSION};
 use crate::session::{CreateError, Session};
-use crate::transport::event_stream::{self, StreamSpec, CLOSE_ALL};
+use crate::transport::event_stream::{self, StreamSpec};
 use crate::transport::request::{self, flight_key};
 
 /// How long clients are told to wait when the session cap is reached or the store is down.
@@ -314,7 +314,7 @@ async fn get(app: &App, req: &Request) -> Result<Response, Error> {
         after,
         first: None,
         get_of: is_get.then(|| session.clone()),
-        is_ephemeral: false,
+        throwaway: None,
     };
     Ok(with_session(
         event_stream::open(&app.state, spec),
@@ -334,9 +334,5 @@ async fn delete(app: &App, req: &Request) -> Result<Response, Error> {
         .remove(&state.store, &session.id)
         .await
         .map_err(store_down)?;
-    let _ = state
-        .store
-        .publish(&events_topic(&session.id), CLOSE_ALL)
-        .await;
     Ok(empty(StatusCode::Ok))
 }
