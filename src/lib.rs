@@ -11,7 +11,7 @@
 //! (the one path for server→client messages), `session`, `jsonrpc`, `protocol` (versions),
 //! `mcp/` (the method dispatch and handlers), `registry` + `ctx` + `content` (the public API).
 #![forbid(unsafe_code)]
-#![warn(missing_debug_implementations, rust_2018_idioms)]
+#![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
 pub mod app;
 pub mod config;
