@@ -67,6 +67,17 @@ impl Ctx {
         self.inner.session.as_ref()
     }
 
+    /// Writes the session's snapshot after a handler changed it (log level, subscriptions).
+    pub(crate) async fn save_session(&self) -> Result<(), RpcError> {
+        let (Some(session), app) = (self.session(), self.app()) else {
+            return Ok(());
+        };
+        app.sessions
+            .save(&app.store, session)
+            .await
+            .map_err(|e| RpcError::internal(e.to_string()))
+    }
+
     /// The server's configuration.
     pub fn config(&self) -> &Config {
         &self.inner.app.config

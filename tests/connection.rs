@@ -95,13 +95,7 @@ fn sigterm_drains_and_exits_0() {
         let mut c = server.client();
         let s = c.initialize("2025-11-25");
         let mut get = server.client();
-        get.send(
-            "GET",
-            "/mcp",
-            &[("accept", "text/event-stream"), ("mcp-session-id", &s)],
-            "",
-        );
-        assert_eq!(get.read_head().0, 200);
+        assert_eq!(get.open_get(&s, None), 200);
         server.signal(signal);
         let events = get.read_events(usize::MAX);
         assert!(

@@ -217,13 +217,7 @@ fn json_response_mode_answers_json_and_sends_notifications_on_the_get_stream() {
     let mut c = server.client();
     let s = c.initialize("2025-11-25");
     let mut get = server.client();
-    get.send(
-        "GET",
-        "/mcp",
-        &[("accept", "text/event-stream"), ("mcp-session-id", &s)],
-        "",
-    );
-    assert_eq!(get.read_head().0, 200);
+    assert_eq!(get.open_get(&s, None), 200);
     let res = c.post(Some(&s), &json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "test_tool_with_progress", "arguments": {}, "_meta": {"progressToken": "p"}}}), &[]);
     assert!(res.content_type().starts_with("application/json"));
     assert_eq!(res.json()["id"], 3);
@@ -251,17 +245,7 @@ fn a_paused_stream_resumes_with_last_event_id_and_delivers_the_result_once() {
         .and_then(|e| e.id.clone())
         .expect("an id to resume from");
     let mut resume = server.client();
-    resume.send(
-        "GET",
-        "/mcp",
-        &[
-            ("accept", "text/event-stream"),
-            ("mcp-session-id", &s),
-            ("last-event-id", &last),
-        ],
-        "",
-    );
-    assert_eq!(resume.read_head().0, 200);
+    assert_eq!(resume.open_get(&s, Some(&last)), 200);
     let after: Vec<Value> = resume
         .read_events(usize::MAX)
         .iter()
@@ -289,13 +273,7 @@ fn deleting_a_session_closes_its_get_stream() {
     let mut c = server.client();
     let s = c.initialize("2025-11-25");
     let mut get = server.client();
-    get.send(
-        "GET",
-        "/mcp",
-        &[("accept", "text/event-stream"), ("mcp-session-id", &s)],
-        "",
-    );
-    assert_eq!(get.read_head().0, 200);
+    assert_eq!(get.open_get(&s, None), 200);
     assert_eq!(
         c.request("DELETE", "/mcp", &[("mcp-session-id", &s)], "")
             .status,
@@ -338,13 +316,7 @@ fn idle_sessions_expire_and_their_streams_close() {
     let mut c = server.client();
     let s = c.initialize("2025-11-25");
     let mut get = server.client();
-    get.send(
-        "GET",
-        "/mcp",
-        &[("accept", "text/event-stream"), ("mcp-session-id", &s)],
-        "",
-    );
-    assert_eq!(get.read_head().0, 200);
+    assert_eq!(get.open_get(&s, None), 200);
     assert!(
         get.read_chunk().is_none(),
         "the sweep closed the stream of the expired session"

@@ -326,6 +326,17 @@ impl Client {
         session
     }
 
+    /// Opens the session's GET stream (or resumes `last_event_id`); the response status. The
+    /// events are then read with `read_events`/`read_chunk`.
+    pub fn open_get(&mut self, session: &str, last_event_id: Option<&str>) -> u16 {
+        let mut headers = vec![("accept", "text/event-stream"), ("mcp-session-id", session)];
+        if let Some(id) = last_event_id {
+            headers.push(("last-event-id", id));
+        }
+        self.send("GET", "/mcp", &headers, "");
+        self.read_head().0
+    }
+
     /// A request on a session; returns the whole response.
     pub fn call(&mut self, session: &str, id: u64, method: &str, params: Value) -> Response {
         self.post(

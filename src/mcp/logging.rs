@@ -50,11 +50,7 @@ pub async fn set_level(ctx: &Ctx, params: &Value) -> Outcome {
         .ok_or_else(|| RpcError::invalid_params(format!("unknown log level '{name}'")))?;
     if let Some(session) = ctx.session() {
         session.log_level.set(Some(level));
-        let app = ctx.app();
-        app.sessions
-            .save(&app.store, session)
-            .await
-            .map_err(|e| RpcError::internal(e.to_string()))?;
+        ctx.save_session().await?;
     }
     Ok(json!({}))
 }

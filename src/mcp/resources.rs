@@ -68,11 +68,7 @@ pub async fn subscribe(ctx: &Ctx, params: &Value, on: bool) -> Outcome {
             }
         };
         if changed {
-            let app = ctx.app();
-            app.sessions
-                .save(&app.store, session)
-                .await
-                .map_err(|e| RpcError::internal(e.to_string()))?;
+            ctx.save_session().await?;
         }
     }
     Ok(json!({}))
