@@ -34,6 +34,7 @@ pub mod system;
 pub mod transport;
 pub mod uri_template;
 
+use std::io::Write;
 use std::net::TcpListener;
 use std::rc::Rc;
 
@@ -112,11 +113,13 @@ pub fn serve(config: Config, registry: Registry) -> std::io::Result<()> {
     let app = App::new(config, registry, store, executor.clone(), shutdown.clone())?;
     let mut signals =
         async_signal::Signals::new([async_signal::Signal::Term, async_signal::Signal::Int])?;
-    println!(
+    let banner = format!(
         "mcpd listening on http://{local}/mcp (node {}, store {})",
         app.config().node_id,
         app.state.store.kind()
     );
+    let mut stdout = std::io::stdout();
+    let _ = writeln!(stdout, "{banner}").and_then(|()| stdout.flush());
     log::info(format_args!("listening on {local}"));
     smol::block_on(executor.run(async {
         executor

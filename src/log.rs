@@ -1,6 +1,7 @@
 //! mcpd's own log: one line per event on stderr, filtered by `--log-level` (set once at start).
 
 use std::fmt::Arguments;
+use std::io::Write;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use crate::config::LogLevel;
@@ -15,7 +16,8 @@ pub fn init(level: LogLevel) {
 
 fn emit(level: LogLevel, tag: &str, args: Arguments<'_>) {
     if level as u8 <= LEVEL.load(Ordering::Relaxed) {
-        eprintln!("mcpd {tag}: {args}");
+        // A closed stderr must not take the server down: the line is dropped.
+        let _ = writeln!(std::io::stderr(), "mcpd {tag}: {args}");
     }
 }
 
