@@ -13,12 +13,15 @@ use std::time::Duration;
 
 use async_h1::server::{decode, Encoder};
 use async_io::{Async, Timer};
-use futures_lite::{io, AsyncReadExt, FutureExt};
-use http_types::{Method, StatusCode};
+use futures_lite::{io, AsyncReadExt, AsyncWriteExt, FutureExt};
+use http_types::{Method, Response, StatusCode};
 
 use crate::app::App;
 use crate::error::Error;
 use crate::shutdown::Shutdown;
+
+/// The write buffer of an SSE response: events are small, and an open stream keeps it.
+const STREAM_BUFFER: usize = 1024;
 
 /// Unread request body a keep-alive connection may skip past; more closes the connection.
 const DRAIN_ALLOWANCE: u64 = 64 * 1024;
@@ -112,10 +115,9 @@ fn decode_status(error: &http_types::Error) -> StatusCode {
 /// One connection's keep-alive loop.
 async fn serve(app: App, stream: Async<TcpStream>, shutdown: Shutdown) {
     let io = smol::net::TcpStream::from(stream);
-    let config = app.config().clone();
     loop {
         let mut probe = [0u8; 1];
-        let waiting = async { timeout(config.idle_timeout, io.peek(&mut probe)).await }
+        let waiting = async { timeout(app.config().idle_timeout, io.peek(&mut probe)).await }
             .or(async {
                 shutdown.wait().await;
                 None
@@ -124,39 +126,60 @@ async fn serve(app: App, stream: Async<TcpStream>, shutdown: Shutdown) {
         if !matches!(waiting, Some(Ok(n)) if n > 0) {
             return;
         }
-        let (req, body) = match timeout(config.header_timeout, decode(io.clone())).await {
-            Some(Ok(Some(decoded))) => decoded,
-            Some(Ok(None)) => return,
-            Some(Err(e)) => {
-                reject_on(&io, Error::MalformedHttp(decode_status(&e), e.to_string())).await;
-                return;
-            }
-            None => {
-                reject_on(&io, Error::Timeout("Request head")).await;
-                return;
-            }
-        };
+        let (req, body) =
+            match timeout(app.config().header_timeout, Box::pin(decode(io.clone()))).await {
+                Some(Ok(Some(decoded))) => decoded,
+                Some(Ok(None)) => return,
+                Some(Err(e)) => {
+                    reject_on(&io, Error::MalformedHttp(decode_status(&e), e.to_string())).await;
+                    return;
+                }
+                None => {
+                    reject_on(&io, Error::Timeout("Request head")).await;
+                    return;
+                }
+            };
         let method = req.method();
         let is_close = |v: Option<&http_types::headers::HeaderValues>| {
             v.is_some_and(|v| v.as_str().eq_ignore_ascii_case("close"))
         };
         let client_closes = is_close(req.header("connection"));
-        let res = app.respond(req).await;
+        let res = Box::pin(app.respond(req)).await;
         let server_closes = is_close(res.header("connection"));
-        if io::copy(&mut Encoder::new(res, method), &mut io.clone())
-            .await
-            .is_err()
-        {
+        if send(&io, res, method).await.is_err() {
             return;
         }
         if client_closes || server_closes {
             return;
         }
         let mut rest = body.take(DRAIN_ALLOWANCE + 1);
-        match timeout(config.body_timeout, io::copy(&mut rest, &mut io::sink())).await {
+        match timeout(
+            app.config().body_timeout,
+            io::copy(&mut rest, &mut io::sink()),
+        )
+        .await
+        {
             Some(Ok(n)) if n <= DRAIN_ALLOWANCE => {}
             _ => return,
         }
+    }
+}
+
+/// Writes a response. A plain body goes out through an 8 KiB buffer (head and body in one
+/// write); an SSE stream, which may stay open for hours, through a small one.
+async fn send(io: &smol::net::TcpStream, res: Response, method: Method) -> std::io::Result<()> {
+    let is_stream = res
+        .content_type()
+        .is_some_and(|m| m.essence() == "text/event-stream");
+    let mut buf = vec![0u8; if is_stream { STREAM_BUFFER } else { 8 * 1024 }];
+    let mut encoder = Encoder::new(res, method);
+    let mut io = io.clone();
+    loop {
+        let n = encoder.read(&mut buf).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        io.write_all(&buf[..n]).await?;
     }
 }
 
@@ -164,5 +187,5 @@ async fn serve(app: App, stream: Async<TcpStream>, shutdown: Shutdown) {
 async fn reject_on(io: &smol::net::TcpStream, error: Error) {
     let mut res = error.into_response();
     res.insert_header("connection", "close");
-    let _ = io::copy(&mut Encoder::new(res, Method::Get), &mut io.clone()).await;
+    let _ = send(io, res, Method::Get).await;
 }

@@ -70,7 +70,7 @@ pub struct StreamSpec {
 
 /// Opens the SSE response for a stream and spawns its writer.
 pub fn open(app: &Rc<AppState>, spec: StreamSpec) -> Response {
-    let (tx, rx) = async_channel::bounded(32);
+    let (tx, rx) = async_channel::bounded(8);
     app.executor.spawn(write(app.clone(), spec, tx)).detach();
     let mut res = Response::new(StatusCode::Ok);
     res.set_body(Body::from_reader(
