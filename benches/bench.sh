@@ -41,6 +41,8 @@ start bare "$bare" 0
 bare_pid=$PID; bare_port=$PORT
 sleep 0.5
 idle_rss=$(rss_kib "$mcpd_pid" VmRSS)
+idle_anon=$(rss_kib "$mcpd_pid" RssAnon)
+idle_pss=$(awk '$1 == "Pss:" {print $2}' "/proc/$mcpd_pid/smaps_rollup")
 
 init='{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}'
 sid=$(curl -s -D - -o /dev/null "http://127.0.0.1:$mcpd_port/mcp" -H 'content-type: application/json' \
@@ -91,5 +93,6 @@ printf '  bare async-h1 200 OK   %10.0f req/s (best round)\n' "$best_bare"
 printf '  ratio                  %10.2f (target ≥ 0.70)\n' "$(awk -v m="$best_mcpd" -v b="$best_bare" 'BEGIN {print m / b}')"
 printf '  server CPU per request %10.1f µs (target ≤ 30)\n' "$(awk -v t="$ticks" -v hz="$hz" -v r="$reqs" 'BEGIN {print t / hz * 1e6 / r}')"
 printf '  latency at 16 conns    p50 %s µs, p99 %s µs (target p99 ≤ 2000)\n' "$p50_16" "$p99_16"
-printf '  mcpd RSS               idle %s KiB, peak %s KiB (target idle ≤ 3072)\n' "$idle_rss" "$(rss_kib "$mcpd_pid" VmHWM)"
+printf '  mcpd RSS               idle %s KiB (anonymous %s KiB, PSS %s KiB), peak %s KiB (target idle ≤ 3072)\n' \
+  "$idle_rss" "$idle_anon" "$idle_pss" "$(rss_kib "$mcpd_pid" VmHWM)"
 printf '  release binary         %s bytes (target ≤ 4 MiB)\n' "$(stat -c %s "$mcpd")"
