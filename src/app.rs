@@ -14,7 +14,7 @@ use smol::LocalExecutor;
 
 use crate::config::Config;
 use crate::registry::Registry;
-use crate::session::Sessions;
+use crate::sessions::Sessions;
 use crate::shutdown::Shutdown;
 
 /// A handle on the shared state.
@@ -55,7 +55,7 @@ impl App {
         executor: Rc<LocalExecutor<'static>>,
         shutdown: Shutdown,
     ) -> std::io::Result<App> {
-        let sessions = Sessions::new(&config.node_id, config.session_ttl, config.max_sessions)?;
+        let sessions = Sessions::new(&config)?;
         Ok(App {
             state: Rc::new(AppState {
                 config,

@@ -73,6 +73,10 @@ pub struct Args {
     /// on SIGTERM/SIGINT, how long in-flight requests may take before exit (default: 10s)
     #[argh(option, default = "String::from(\"10s\")")]
     pub shutdown_grace: String,
+    /// time a session has to finish initialize (send notifications/initialized) before it is
+    /// dropped (default: 60s)
+    #[argh(option, default = "String::from(\"60s\")")]
+    pub init_timeout: String,
     /// items per page of tools/list, resources/list, prompts/list (default: 100)
     #[argh(option, default = "100")]
     pub page_size: usize,
@@ -109,6 +113,7 @@ pub struct Config {
     pub node_id: String,
     pub store: StoreKind,
     pub session_ttl: Duration,
+    pub init_timeout: Duration,
     pub max_body: usize,
     pub max_sessions: usize,
     pub max_connections: usize,
@@ -280,6 +285,7 @@ impl Config {
             node_id,
             store,
             session_ttl: parse_duration("--session-ttl", &args.session_ttl)?,
+            init_timeout: parse_duration("--init-timeout", &args.init_timeout)?,
             max_body: positive("--max-body", args.max_body)?,
             max_sessions: positive("--max-sessions", args.max_sessions)?,
             max_connections: positive("--max-connections", args.max_connections)?,
@@ -335,6 +341,7 @@ impl Config {
             "nodeId": self.node_id,
             "store": match self.store { StoreKind::Memory => "memory" },
             "sessionTtlMs": ms(self.session_ttl),
+            "initTimeoutMs": ms(self.init_timeout),
             "maxBody": self.max_body,
             "maxSessions": self.max_sessions,
             "maxConnections": self.max_connections,

@@ -1,5 +1,9 @@
 //! `App::respond`: routing, the Host/Origin guard, the body limit and response helpers. No
 //! sockets here, so tests can call it directly.
+//!
+//! Routes: `/health`; Streamable HTTP at `/mcp` and its aliases `/mcp/v1/init`,
+//! `/mcp/v1/message`, `/mcp/v1/stream/:sessionId`; legacy HTTP+SSE at `/sse`, `/sse/:sessionId`,
+//! `/messages` (and `/message`); session admin at `/sessions` and `/sessions/:id`.
 
 use std::time::Duration;
 
@@ -8,28 +12,58 @@ use http_types::{Body, Method, Request, Response, StatusCode};
 use mcpd_storage::Store;
 use serde_json::{json, Value};
 
+use crate::admin;
 use crate::app::App;
 use crate::error::Error;
-use crate::transport::streamable;
+use crate::transport::sse;
+use crate::transport::streamable::{self, Route};
 
 impl App {
     /// Answers one HTTP request.
     pub async fn respond(&self, req: Request) -> Response {
         let path = req.url().path().to_owned();
         let method = req.method();
-        let res = match path.as_str() {
-            "/health" if method == Method::Get => self.health().await,
-            "/health" => Error::MethodNotAllowed("GET").into_response(),
-            "/mcp" => match self.guard(&req) {
-                Ok(()) => streamable::handle(self, req).await,
+        let res = if path == "/health" {
+            match method {
+                Method::Get => self.health().await,
+                _ => Error::MethodNotAllowed("GET").into_response(),
+            }
+        } else {
+            match self.guard(&req) {
+                Ok(()) => self.route(req, &path).await,
                 Err(refused) => refused.into_response(),
-            },
-            _ => Error::NotFound(path.clone()).into_response(),
+            }
         };
         if crate::log::is_debug() {
             crate::log::debug(format_args!("{method} {path} -> {}", res.status()));
         }
         res
+    }
+
+    /// The MCP and admin routes (all behind the Host/Origin guard).
+    async fn route(&self, req: Request, path: &str) -> Response {
+        let mut segments = path.trim_start_matches('/').splitn(4, '/');
+        let parts = (
+            segments.next(),
+            segments.next(),
+            segments.next(),
+            segments.next(),
+        );
+        match parts {
+            (Some("mcp"), None, ..) => streamable::handle(self, req, Route::Endpoint).await,
+            (Some("mcp"), Some("v1"), Some("init" | "message"), None) => {
+                streamable::handle(self, req, Route::PostAlias).await
+            }
+            (Some("mcp"), Some("v1"), Some("stream"), Some(id)) => {
+                streamable::handle(self, req, Route::StreamAlias(id)).await
+            }
+            (Some("sse"), None, ..) => sse::open(self, req, None).await,
+            (Some("sse"), Some(id), None, _) => sse::open(self, req, Some(id)).await,
+            (Some("messages" | "message"), None, ..) => sse::post(self, req).await,
+            (Some("sessions"), None, ..) => admin::list(self, &req),
+            (Some("sessions"), Some(id), None, _) => admin::end(self, &req, id).await,
+            _ => Error::NotFound(path.to_owned()).into_response(),
+        }
     }
 
     /// DNS-rebinding protection: `Host` must name this server and `Origin`, when present, must be

@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
+pub mod admin;
 pub mod app;
 pub mod config;
 pub mod content;
@@ -29,6 +30,7 @@ pub mod registry;
 pub mod sample;
 pub mod server;
 pub mod session;
+pub mod sessions;
 pub mod shutdown;
 pub mod system;
 pub mod transport;

@@ -5,7 +5,8 @@
 //! is a plain JSON body. The first emitted message (progress, log, sampling request…) turns the
 //! response into an SSE stream, and from then on the result also goes through the log, as the
 //! stream's last event. With `--json-response` nothing turns a response into a stream: emitted
-//! messages go to the session's standalone GET stream instead.
+//! messages go to the session's standalone GET stream instead. On the legacy HTTP+SSE transport
+//! everything, the response included, goes to the session's one SSE stream.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -17,6 +18,20 @@ use crate::app::AppState;
 
 /// The name of a session's standalone GET stream in the event log.
 pub const GET_STREAM: &str = "g";
+
+/// The name of a legacy (HTTP+SSE) session's stream in the event log.
+pub const LEGACY_STREAM: &str = "l";
+
+/// Where a request's messages and response go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// Streamable HTTP: JSON, or the request's own SSE stream once it emits.
+    Request,
+    /// `--json-response` (and batches): the response as JSON, emitted messages to the GET stream.
+    JsonOnly,
+    /// Legacy HTTP+SSE: messages and the response to the session's stream; the POST got 202.
+    Legacy,
+}
 
 /// The event log of a request without a session (`--stateless`): deleted from the store once
 /// its last holder (the request's work, the stream writer) lets go of it, if anything was written.
@@ -60,8 +75,8 @@ pub struct Outbox {
     pub key: String,
     /// The stream this request's events belong to.
     pub stream: String,
-    /// `--json-response`: never stream; emit to the session's GET stream.
-    is_json_only: bool,
+    /// Where messages and the response go.
+    route: Route,
     /// Without a session: the log to drop when done.
     pub throwaway: Option<Rc<ThrowawayLog>>,
     /// Set by the first emitted message.
@@ -72,12 +87,7 @@ pub struct Outbox {
 
 impl Outbox {
     /// An undecided outbox for a request of `session` (its id), or of no session.
-    pub fn new(
-        app: &Rc<AppState>,
-        session: Option<&str>,
-        stream: String,
-        is_json_only: bool,
-    ) -> Outbox {
+    pub fn new(app: &Rc<AppState>, session: Option<&str>, stream: String, route: Route) -> Outbox {
         let (key, throwaway) = match session {
             Some(id) => (id.to_owned(), None),
             None => {
@@ -94,7 +104,7 @@ impl Outbox {
             app: app.clone(),
             key,
             stream,
-            is_json_only,
+            route,
             throwaway,
             is_streaming: Cell::new(false),
             decision: RefCell::default(),
@@ -137,21 +147,28 @@ impl Outbox {
             .map(drop)
     }
 
-    /// Sends a server→client message (notification or request) on this request's stream; with
-    /// `--json-response`, on the session's GET stream (dropped without a session).
+    /// Sends a server→client message (notification or request) where the route says; with
+    /// `--json-response` and no session there is nowhere to send it, and it is dropped.
     pub async fn emit(&self, message: &Value) -> mcpd_storage::Result<()> {
-        match (self.is_json_only, &self.throwaway) {
-            (true, Some(_)) => Ok(()),
-            (true, None) => self.append(GET_STREAM, &message.to_string(), false).await,
-            (false, _) => {
+        let message = message.to_string();
+        match (self.route, &self.throwaway) {
+            (Route::JsonOnly, Some(_)) => Ok(()),
+            (Route::JsonOnly, None) => self.append(GET_STREAM, &message, false).await,
+            (Route::Legacy, _) => self.append(LEGACY_STREAM, &message, false).await,
+            (Route::Request, _) => {
                 self.start_streaming();
-                self.append(&self.stream, &message.to_string(), false).await
+                self.append(&self.stream, &message, false).await
             }
         }
     }
 
     /// Delivers the request's response: as JSON if nothing was emitted, else as the last event.
     pub async fn finish(&self, response: Value) -> mcpd_storage::Result<()> {
+        if self.route == Route::Legacy {
+            return self
+                .append(LEGACY_STREAM, &response.to_string(), false)
+                .await;
+        }
         if !self.is_streaming() {
             self.decide(Decision::Json(response));
             return Ok(());
@@ -163,7 +180,7 @@ impl Outbox {
     /// polling): the writer sends an empty event with an id and a `retry:` hint, then closes; the
     /// client resumes with GET + `Last-Event-ID` and gets the rest, the result included.
     pub async fn pause(&self) -> mcpd_storage::Result<()> {
-        if self.is_json_only {
+        if self.route != Route::Request {
             return Ok(());
         }
         self.start_streaming();
@@ -172,6 +189,9 @@ impl Outbox {
 
     /// Ends the request without a response (cancellation): the stream closes empty.
     pub async fn cancel(&self) -> mcpd_storage::Result<()> {
+        if self.route == Route::Legacy {
+            return Ok(());
+        }
         if !self.is_streaming() {
             self.decide(Decision::Cancelled);
             return Ok(());

@@ -11,7 +11,7 @@ use http_types::{Body, Response, StatusCode};
 use mcpd_storage::{events_topic, Event, Store};
 
 use crate::app::AppState;
-use crate::outbox::{ThrowawayLog, GET_STREAM};
+use crate::outbox::ThrowawayLog;
 use crate::session::Session;
 
 /// Published on a session's events topic when the session ends: every stream closes.
@@ -20,33 +20,58 @@ pub const CLOSE_ALL: &str = "*";
 /// The `retry:` hint (ms) sent to 2025-11-25 clients, and before a drain closes a stream.
 pub const RETRY_MS: u64 = 1000;
 
-/// The wire id of an event: `<stream>_<seq>`, so a `Last-Event-ID` names its stream.
-pub fn event_id(stream: &str, seq: u64) -> String {
-    format!("{stream}_{seq}")
+/// Why a `Last-Event-ID` cannot be resumed (400 either way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadEventId {
+    /// Not an id this server hands out.
+    Malformed,
+    /// An id of another session's stream.
+    OtherSession,
 }
 
-/// Splits a `Last-Event-ID` into stream and sequence number.
-pub fn parse_event_id(id: &str) -> Option<(&str, u64)> {
-    let (stream, seq) = id.rsplit_once('_')?;
-    let is_name = !stream.is_empty() && stream.bytes().all(|b| b.is_ascii_alphanumeric());
-    is_name.then_some(())?;
-    Some((stream, seq.parse().ok()?))
+/// The end of an event-log key, carried in every event id of that log.
+fn tag(key: &str) -> &str {
+    &key[key.len().saturating_sub(8)..]
 }
 
-fn frame(stream: &str, event: &Event) -> Vec<u8> {
+/// The wire id of an event: `<tag>:<stream>:<seq>`. The tag (the end of the session id) lets a
+/// `Last-Event-ID` of another session be refused; the stream name keeps replay on its stream.
+pub fn event_id(key: &str, stream: &str, seq: u64) -> String {
+    format!("{}:{stream}:{seq}", tag(key))
+}
+
+/// Reads a `Last-Event-ID` sent on the session whose log key is `key`: its stream and sequence.
+pub fn parse_event_id<'a>(id: &'a str, key: &str) -> Result<(&'a str, u64), BadEventId> {
+    let mut parts = id.trim().rsplitn(3, ':');
+    let seq = parts
+        .next()
+        .and_then(|s| s.parse().ok())
+        .ok_or(BadEventId::Malformed)?;
+    let stream = parts
+        .next()
+        .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric()));
+    let (stream, their_tag) = stream.zip(parts.next()).ok_or(BadEventId::Malformed)?;
+    if their_tag != tag(key) {
+        return Err(BadEventId::OtherSession);
+    }
+    Ok((stream, seq))
+}
+
+fn frame(key: &str, stream: &str, event: &Event) -> Vec<u8> {
     format!(
         "id: {}\nevent: message\ndata: {}\n\n",
-        event_id(stream, event.seq),
+        event_id(key, stream, event.seq),
         event.data
     )
     .into_bytes()
 }
 
-/// The priming event of a 2025-11-25 stream: an id to resume from, a retry hint, empty data.
-pub fn priming(stream: &str, after: u64) -> Vec<u8> {
+/// An event with an id, a retry hint and empty data: the priming event of a 2025-11-25 stream,
+/// and the last thing sent before a paused stream's connection closes.
+pub fn priming(key: &str, stream: &str, seq: u64) -> Vec<u8> {
     format!(
         "id: {}\nretry: {RETRY_MS}\ndata: \n\n",
-        event_id(stream, after)
+        event_id(key, stream, seq)
     )
     .into_bytes()
 }
@@ -60,10 +85,12 @@ pub struct StreamSpec {
     pub stream: String,
     /// Replay events after this sequence number.
     pub after: u64,
-    /// Bytes to send before any event (a priming event).
+    /// Bytes to send before any event (a priming event, the legacy `endpoint` event).
     pub first: Option<Vec<u8>>,
-    /// The session whose GET stream this is (cleared when it ends).
-    pub get_of: Option<Rc<Session>>,
+    /// The session the stream belongs to (counted in its open streams).
+    pub session: Option<Rc<Session>>,
+    /// The session's own stream (GET `/mcp`, legacy `/sse`): its "open" mark is cleared at the end.
+    pub is_exclusive: bool,
     /// A request without a session: its log goes once this writer and the work are done.
     pub throwaway: Option<Rc<ThrowawayLog>>,
 }
@@ -73,27 +100,39 @@ pub fn open(app: &Rc<AppState>, spec: StreamSpec) -> Response {
     let (tx, rx) = async_channel::bounded(8);
     app.executor.spawn(write(app.clone(), spec, tx)).detach();
     let mut res = Response::new(StatusCode::Ok);
-    res.set_body(Body::from_reader(
-        ChannelReader {
-            rx: Box::pin(rx),
-            chunk: Vec::new(),
-            pos: 0,
-        },
-        None,
-    ));
+    let reader = ChannelReader {
+        rx: Box::pin(rx),
+        chunk: Vec::new(),
+        pos: 0,
+    };
+    res.set_body(Body::from_reader(reader, None));
     res.insert_header("content-type", "text/event-stream");
     res.insert_header("cache-control", "no-cache, no-transform");
     res.insert_header("x-accel-buffering", "no");
     res
 }
 
-/// Clears a session's "GET stream open" mark however the writer ends.
-struct GetStreamMark(Option<Rc<Session>>);
+/// Counts a session's open streams, and clears its exclusive-stream mark, however a writer ends.
+struct StreamMark<'a>(&'a StreamSpec);
 
-impl Drop for GetStreamMark {
+impl<'a> StreamMark<'a> {
+    fn new(spec: &'a StreamSpec) -> Self {
+        if let Some(session) = &spec.session {
+            session.open_streams.set(session.open_streams.get() + 1);
+        }
+        StreamMark(spec)
+    }
+}
+
+impl Drop for StreamMark<'_> {
     fn drop(&mut self) {
-        if let Some(session) = &self.0 {
-            session.has_get_stream.set(false);
+        if let Some(session) = &self.0.session {
+            session
+                .open_streams
+                .set(session.open_streams.get().saturating_sub(1));
+            if self.0.is_exclusive {
+                session.has_get_stream.set(false);
+            }
         }
     }
 }
@@ -105,7 +144,7 @@ enum Wake {
 }
 
 async fn write(app: Rc<AppState>, spec: StreamSpec, tx: async_channel::Sender<Vec<u8>>) {
-    let _mark = GetStreamMark(spec.get_of.clone());
+    let _mark = StreamMark::new(&spec);
     pump(&app, &spec, &tx).await;
 }
 
@@ -119,7 +158,6 @@ async fn pump(app: &AppState, spec: &StreamSpec, tx: &async_channel::Sender<Vec<
         }
     }
     let mut after = spec.after;
-    let is_get = spec.stream == GET_STREAM;
     loop {
         let Ok(events) = app.store.read_after(&spec.key, &spec.stream, after).await else {
             return;
@@ -130,10 +168,15 @@ async fn pump(app: &AppState, spec: &StreamSpec, tx: &async_channel::Sender<Vec<
                 return;
             }
             if event.data.is_empty() {
-                let _ = tx.send(priming(&spec.stream, event.seq)).await;
+                let _ = tx.send(priming(&spec.key, &spec.stream, event.seq)).await;
                 return;
             }
-            if tx.send(frame(&spec.stream, &event)).await.is_err() || event.is_last {
+            if tx
+                .send(frame(&spec.key, &spec.stream, &event))
+                .await
+                .is_err()
+                || event.is_last
+            {
                 return;
             }
         }
@@ -144,7 +187,7 @@ async fn pump(app: &AppState, spec: &StreamSpec, tx: &async_channel::Sender<Vec<
                 Wake::KeepAlive
             })
             .or(async {
-                if !is_get {
+                if !spec.is_exclusive {
                     std::future::pending::<()>().await;
                 }
                 app.shutdown.wait().await;

@@ -1,5 +1,7 @@
 //! MCP transports over HTTP: Streamable HTTP at `/mcp`, and the SSE framing they share.
 
 pub mod event_stream;
+pub mod inbound;
 pub mod request;
+pub mod sse;
 pub mod streamable;

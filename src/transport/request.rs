@@ -6,6 +6,8 @@
 //! executor and keeps running if the client goes away (a disconnect is not a cancellation);
 //! `notifications/cancelled` drops it.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use futures_lite::{future, FutureExt};
@@ -17,8 +19,9 @@ use crate::ctx::Ctx;
 use crate::http::json_response;
 use crate::jsonrpc;
 use crate::mcp;
-use crate::outbox::{Decision, Outbox};
+use crate::outbox::{Decision, Outbox, Route};
 use crate::protocol::ProtocolVersion;
+use crate::registry::Outcome;
 use crate::session::Session;
 use crate::transport::event_stream::{self, StreamSpec};
 
@@ -27,43 +30,42 @@ pub fn flight_key(key: &str, id: &Value) -> String {
     format!("{key}|{}", jsonrpc::id_key(id))
 }
 
-/// Serves a request whose answer may stream.
-pub async fn serve(
-    app: &App,
-    session: Option<Rc<Session>>,
-    version: ProtocolVersion,
-    id: Value,
-    method: String,
-    params: Value,
-) -> Response {
-    let state = &app.state;
+/// A request: who asks, at which version, and what.
+#[derive(Debug)]
+pub struct Call {
+    /// The session, when there is one.
+    pub session: Option<Rc<Session>>,
+    /// The protocol version the request speaks.
+    pub version: ProtocolVersion,
+    /// The JSON-RPC id.
+    pub id: Value,
+    /// The method.
+    pub method: String,
+    /// The params (`Null` when absent).
+    pub params: Value,
+}
+
+type Work = Pin<Box<dyn Future<Output = Outcome>>>;
+
+/// Builds the outbox and the handler's future for a call.
+fn prepare(state: &Rc<AppState>, call: Call, route: Route) -> (Rc<Outbox>, Work, Value) {
     let stream = format!("r{}", state.next_number());
-    let session_id = session.as_ref().map(|s| s.id.as_str());
-    let outbox = Rc::new(Outbox::new(
-        state,
-        session_id,
-        stream,
-        state.config.json_response,
-    ));
+    let session_id = call.session.as_ref().map(|s| s.id.as_str());
+    let outbox = Rc::new(Outbox::new(state, session_id, stream, route));
     let ctx = Ctx::new(
         state.clone(),
-        session.clone(),
+        call.session,
         outbox.clone(),
-        &params,
-        version,
+        &call.params,
+        call.version,
     );
-    let mut work = Box::pin(async move { mcp::dispatch(ctx, &method, params).await });
+    let (method, params) = (call.method, call.params);
+    let work = Box::pin(async move { mcp::dispatch(ctx, &method, params).await });
+    (outbox, work, call.id)
+}
 
-    if let Some(outcome) = future::poll_once(&mut work).await {
-        let response = jsonrpc::response(id, outcome);
-        if !outbox.is_streaming() {
-            return json_response(StatusCode::Ok, &response);
-        }
-        let _ = outbox.finish(response).await;
-        return open(state, &outbox, version);
-    }
-
-    let decision = (!outbox.is_streaming()).then(|| outbox.await_decision());
+/// Runs the rest of a request's work on the executor; `notifications/cancelled` can drop it.
+fn spawn(state: &Rc<AppState>, outbox: Rc<Outbox>, work: Work, id: Value) {
     let (cancel_tx, cancel_rx) = async_channel::bounded::<()>(1);
     let flight = flight_key(&outbox.key, &id);
     state
@@ -71,7 +73,6 @@ pub async fn serve(
         .borrow_mut()
         .insert(flight.clone(), cancel_tx);
     let task_state = state.clone();
-    let task_outbox = outbox.clone();
     let task = async move {
         let outcome = async { Some(work.await) }
             .or(async {
@@ -81,15 +82,37 @@ pub async fn serve(
             .await;
         task_state.in_flight.borrow_mut().remove(&flight);
         let written = match outcome {
-            Some(outcome) => task_outbox.finish(jsonrpc::response(id, outcome)).await,
-            None => task_outbox.cancel().await,
+            Some(outcome) => outbox.finish(jsonrpc::response(id, outcome)).await,
+            None => outbox.cancel().await,
         };
         if let Err(e) = written {
             crate::log::warn(format_args!("response of a request lost: {e}"));
         }
     };
     state.executor.spawn(task).detach();
+}
 
+/// Serves a Streamable HTTP request, whose answer may stream.
+pub async fn serve(app: &App, call: Call) -> Response {
+    let state = &app.state;
+    let version = call.version;
+    let route = if state.config.json_response {
+        Route::JsonOnly
+    } else {
+        Route::Request
+    };
+    let (outbox, mut work, id) = prepare(state, call, route);
+
+    if let Some(outcome) = future::poll_once(&mut work).await {
+        let response = jsonrpc::response(id, outcome);
+        if !outbox.is_streaming() {
+            return json_response(StatusCode::Ok, &response);
+        }
+        let _ = outbox.finish(response).await;
+        return open(state, &outbox, version);
+    }
+    let decision = (!outbox.is_streaming()).then(|| outbox.await_decision());
+    spawn(state, outbox.clone(), work, id);
     match decision {
         None => open(state, &outbox, version),
         Some(rx) => match rx.recv().await {
@@ -100,33 +123,30 @@ pub async fn serve(
     }
 }
 
+/// Serves a legacy (HTTP+SSE) request: its messages and its response go to the session's stream.
+pub fn serve_legacy(app: &App, call: Call) {
+    let (outbox, work, id) = prepare(&app.state, call, Route::Legacy);
+    spawn(&app.state, outbox, work, id);
+}
+
 /// Serves a request to completion as one JSON value (batches): emitted messages go to the
 /// session's GET stream.
-pub async fn serve_json(
-    app: &App,
-    session: Option<Rc<Session>>,
-    version: ProtocolVersion,
-    id: Value,
-    method: &str,
-    params: Value,
-) -> Value {
-    let state = &app.state;
-    let session_id = session.as_ref().map(|s| s.id.as_str());
-    let outbox = Rc::new(Outbox::new(state, session_id, String::new(), true));
-    let ctx = Ctx::new(state.clone(), session, outbox, &params, version);
-    jsonrpc::response(id, mcp::dispatch(ctx, method, params).await)
+pub async fn serve_json(app: &App, call: Call) -> Value {
+    let (_outbox, work, id) = prepare(&app.state, call, Route::JsonOnly);
+    jsonrpc::response(id, work.await)
 }
 
 fn open(state: &Rc<AppState>, outbox: &Outbox, version: ProtocolVersion) -> Response {
     let has_session = outbox.throwaway.is_none();
-    let first =
-        (has_session && version.primes_sse()).then(|| event_stream::priming(&outbox.stream, 0));
+    let first = (has_session && version.primes_sse())
+        .then(|| event_stream::priming(&outbox.key, &outbox.stream, 0));
     let spec = StreamSpec {
         key: outbox.key.clone(),
         stream: outbox.stream.clone(),
         after: 0,
         first,
-        get_of: None,
+        session: None,
+        is_exclusive: false,
         throwaway: outbox.throwaway.clone(),
     };
     event_stream::open(state, spec)

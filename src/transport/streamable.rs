@@ -1,42 +1,56 @@
 //! Streamable HTTP at `/mcp` (2025-03-26, 2025-06-18, 2025-11-25): POST a message, GET the
-//! session's standalone stream (or resume one with `Last-Event-ID`), DELETE the session.
+//! session's standalone stream (or resume one with `Last-Event-ID`), DELETE the session. The
+//! original README's routes are aliases that take the same path through this file:
+//! `POST /mcp/v1/init` and `POST /mcp/v1/message` are `POST /mcp`, and
+//! `GET /mcp/v1/stream/:sessionId` is `GET /mcp` with the session id in the path.
 //!
 //! Every check answers with the status of the spec's cheat sheet and a JSON-RPC error body:
 //! 406 Accept, 415 Content-Type, 413 body size, 400 bad JSON (-32700) / not JSON-RPC (-32600) /
-//! missing session header / unsupported `MCP-Protocol-Version` / batch outside 2025-03-26,
-//! 404 unknown session (-32001), 409 second GET stream, 503 session cap or store down.
+//! missing session header / unsupported `MCP-Protocol-Version` / batch outside 2025-03-26 /
+//! `Last-Event-ID` malformed or of another session, 404 unknown session (-32001), 409 second GET
+//! stream, 503 session cap or store down.
 
 use std::rc::Rc;
-use std::time::Duration;
 
 use http_types::{Method, Request, Response, StatusCode};
 use mcpd_storage::Store;
 use serde_json::Value;
 
 use crate::app::App;
-use crate::ctx::response_topic;
 use crate::error::Error;
-use crate::http::{empty, header, json_response, read_body};
-use crate::jsonrpc::{self, classify, Message};
+use crate::http::{empty, header, json_response};
+use crate::jsonrpc::{self, Message};
 use crate::mcp::lifecycle;
 use crate::outbox::GET_STREAM;
 use crate::protocol::{ProtocolVersion, MODERN_VERSION};
-use crate::session::{CreateError, Session};
-use crate::transport::event_stream::{self, StreamSpec};
-use crate::transport::request::{self, flight_key};
+use crate::session::{Session, Transport};
+use crate::sessions::CreateError;
+use crate::transport::event_stream::{self, BadEventId, StreamSpec};
+use crate::transport::inbound::{self, store_down, RETRY_AFTER};
+use crate::transport::request::{self, Call};
 
-/// How long clients are told to wait when the session cap is reached or the store is down.
-const RETRY_AFTER: Duration = Duration::from_secs(5);
+/// Which route of Streamable HTTP a request came in on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route<'a> {
+    /// `/mcp`: POST, GET and DELETE.
+    Endpoint,
+    /// `/mcp/v1/init` and `/mcp/v1/message`: POST only.
+    PostAlias,
+    /// `/mcp/v1/stream/:sessionId`: GET only, the session id in the path.
+    StreamAlias(&'a str),
+}
 
-/// Answers a request to `/mcp`.
-pub async fn handle(app: &App, req: Request) -> Response {
+/// Answers a request on one of the Streamable HTTP routes.
+pub async fn handle(app: &App, req: Request, route: Route<'_>) -> Response {
     let stateless = app.config().stateless;
-    let result = match req.method() {
-        Method::Post => post(app, req).await,
-        Method::Get if !stateless => get(app, &req).await,
-        Method::Delete if !stateless => delete(app, &req).await,
-        _ if stateless => Err(Error::MethodNotAllowed("POST")),
-        _ => Err(Error::MethodNotAllowed("GET, POST, DELETE")),
+    let result = match (req.method(), route) {
+        (Method::Post, Route::Endpoint | Route::PostAlias) => post(app, req).await,
+        (Method::Get, Route::Endpoint) if !stateless => get(app, &req, None).await,
+        (Method::Get, Route::StreamAlias(id)) if !stateless => get(app, &req, Some(id)).await,
+        (Method::Delete, Route::Endpoint) if !stateless => delete(app, &req).await,
+        (_, Route::Endpoint) if !stateless => Err(Error::MethodNotAllowed("GET, POST, DELETE")),
+        (_, Route::StreamAlias(_)) if !stateless => Err(Error::MethodNotAllowed("GET")),
+        _ => Err(Error::MethodNotAllowed("POST")),
     };
     result.unwrap_or_else(Error::into_response)
 }
@@ -55,16 +69,6 @@ fn check_accept(req: &Request, needs_json: bool) -> Result<(), Error> {
     }
 }
 
-fn check_content_type(req: &Request) -> Result<(), Error> {
-    let ct = header(req, "content-type").unwrap_or("");
-    let mime = ct.split(';').next().unwrap_or("").trim();
-    if mime.eq_ignore_ascii_case("application/json") {
-        Ok(())
-    } else {
-        Err(Error::UnsupportedMediaType)
-    }
-}
-
 /// The `MCP-Protocol-Version` header: absent is fine, a version we do not serve is 400.
 fn header_version(req: &Request) -> Result<Option<ProtocolVersion>, Error> {
     let Some(text) = header(req, "mcp-protocol-version") else {
@@ -76,27 +80,20 @@ fn header_version(req: &Request) -> Result<Option<ProtocolVersion>, Error> {
     }
 }
 
-fn store_down(e: mcpd_storage::Error) -> Error {
-    Error::Unavailable(format!("session store: {e}"), RETRY_AFTER)
-}
-
-/// The session a request names: 400 without the header, 404 when unknown, 503 if the store is
-/// down; `None` in `--stateless` mode.
-async fn resolve(app: &App, req: &Request) -> Result<Option<Rc<Session>>, Error> {
+/// The session a request names (in the path, else in `Mcp-Session-Id`): 400 without one, 404
+/// when unknown; `None` in `--stateless` mode.
+async fn resolve(
+    app: &App,
+    req: &Request,
+    in_path: Option<&str>,
+) -> Result<Option<Rc<Session>>, Error> {
     if app.config().stateless {
         return Ok(None);
     }
-    let id = header(req, "mcp-session-id").ok_or(Error::MissingSession)?;
-    let state = &app.state;
-    match state
-        .sessions
-        .find(&state.store, id)
-        .await
-        .map_err(store_down)?
-    {
-        Some(session) => Ok(Some(session)),
-        None => Err(Error::SessionNotFound),
-    }
+    let id = in_path
+        .or_else(|| header(req, "mcp-session-id"))
+        .ok_or(Error::MissingSession)?;
+    inbound::session(app, id).await.map(Some)
 }
 
 fn with_session(mut res: Response, session: Option<&Rc<Session>>) -> Response {
@@ -108,10 +105,8 @@ fn with_session(mut res: Response, session: Option<&Rc<Session>>) -> Response {
 
 async fn post(app: &App, mut req: Request) -> Result<Response, Error> {
     check_accept(&req, true)?;
-    check_content_type(&req)?;
-    let config = app.config();
-    let body = read_body(&mut req, config.max_body, config.body_timeout).await?;
-    let value: Value = serde_json::from_slice(&body).map_err(|e| Error::Parse(e.to_string()))?;
+    inbound::check_content_type(&req)?;
+    let value = inbound::json_body(app, &mut req).await?;
     if value.get("method").and_then(Value::as_str) == Some("server/discover") {
         let requested = header(&req, "mcp-protocol-version").unwrap_or(MODERN_VERSION);
         return Err(Error::Discover(value["id"].clone(), requested.to_owned()));
@@ -119,32 +114,39 @@ async fn post(app: &App, mut req: Request) -> Result<Response, Error> {
     let version = header_version(&req)?;
     let message = match value {
         Value::Array(items) => return batch(app, &req, version, items).await,
-        single => {
-            classify(single).map_err(|bad| Error::InvalidRequest(bad.id, bad.error.message))?
-        }
+        single => inbound::classify(single)?,
     };
     if let Message::Request { id, method, params } = &message {
         if method == "initialize" {
             return initialize(app, &req, id.clone(), params).await;
         }
     }
-    let session = resolve(app, &req).await?;
+    let session = resolve(app, &req, None).await?;
     let version = session
         .as_ref()
-        .map(|s| s.version)
+        .map(|s| s.version())
         .or(version)
         .unwrap_or(ProtocolVersion::HEADERLESS);
     match message {
         Message::Request { id, method, params } => {
-            let res = request::serve(app, session.clone(), version, id, method, params).await;
-            Ok(with_session(res, session.as_ref()))
+            let call = Call {
+                session: session.clone(),
+                version,
+                id,
+                method,
+                params,
+            };
+            Ok(with_session(
+                request::serve(app, call).await,
+                session.as_ref(),
+            ))
         }
         Message::Notification { method, params } => {
-            notification(app, session.as_ref(), &method, &params).await;
+            inbound::notification(app, session.as_ref(), &method, &params).await;
             Ok(empty(StatusCode::Accepted))
         }
         Message::Response { id, body } => {
-            deliver(app, session.as_ref(), &id, &body).await;
+            inbound::deliver(app, session.as_ref(), &id, &body).await;
             Ok(empty(StatusCode::Accepted))
         }
     }
@@ -158,7 +160,7 @@ async fn initialize(
 ) -> Result<Response, Error> {
     let state = &app.state;
     if !app.config().stateless && header(req, "mcp-session-id").is_some() {
-        resolve(app, req).await?;
+        resolve(app, req, None).await?;
         return Err(Error::InvalidRequest(
             id,
             "Server already initialized".into(),
@@ -172,61 +174,32 @@ async fn initialize(
     if app.config().stateless {
         return Ok(json_response(StatusCode::Ok, &jsonrpc::result(id, result)));
     }
-    if state.shutdown.is_draining() {
-        return Err(Error::Unavailable("shutting down".into(), RETRY_AFTER));
-    }
-    let created = state
-        .sessions
-        .create(
-            &state.store,
-            hello.version,
-            hello.client_info,
-            hello.capabilities,
-        )
-        .await;
-    let session = match created {
-        Ok(session) => session,
-        Err(CreateError::Full) => {
-            return Err(Error::Unavailable("too many sessions".into(), RETRY_AFTER))
-        }
-        Err(CreateError::Store(e)) => return Err(store_down(e)),
-    };
-    crate::log::debug(format_args!(
-        "session {} opened ({})",
-        session.id,
-        session.version.as_str()
-    ));
+    let session = create(app, Transport::StreamableHttp, hello).await?;
     let res = json_response(StatusCode::Ok, &jsonrpc::result(id, result));
     Ok(with_session(res, Some(&session)))
 }
 
-async fn notification(app: &App, session: Option<&Rc<Session>>, method: &str, params: &Value) {
+/// Opens a session: 503 while draining, at `--max-sessions`, or with the store down.
+pub async fn create(
+    app: &App,
+    transport: Transport,
+    hello: lifecycle::Hello,
+) -> Result<Rc<Session>, Error> {
     let state = &app.state;
-    match (method, session) {
-        ("notifications/initialized", Some(session)) => {
-            session.is_initialized.set(true);
-            if let Err(e) = state.sessions.save(&state.store, session).await {
-                crate::log::warn(format_args!("session {} not saved: {e}", session.id));
-            }
-        }
-        ("notifications/cancelled", Some(session)) => {
-            if let Some(id) = params.get("requestId") {
-                state
-                    .in_flight
-                    .borrow_mut()
-                    .remove(&flight_key(&session.id, id));
-            }
-        }
-        _ => {}
+    if state.shutdown.is_draining() {
+        return Err(Error::Unavailable("shutting down".into(), RETRY_AFTER));
     }
-}
-
-/// A client's answer to a server→client request: published to whoever waits for it.
-async fn deliver(app: &App, session: Option<&Rc<Session>>, id: &Value, body: &Value) {
-    let Some(session) = session else { return };
-    let topic = response_topic(&session.id, &jsonrpc::id_key(id));
-    if let Err(e) = app.state.store.publish(&topic, &body.to_string()).await {
-        crate::log::warn(format_args!("answer to {id} lost: {e}"));
+    match state.sessions.create(&state.store, transport, hello).await {
+        Ok(session) => {
+            crate::log::debug(format_args!(
+                "session {} opened ({})",
+                session.id,
+                transport.as_str()
+            ));
+            Ok(session)
+        }
+        Err(CreateError::Full) => Err(Error::Unavailable("too many sessions".into(), RETRY_AFTER)),
+        Err(CreateError::Store(e)) => Err(store_down(e)),
     }
 }
 
@@ -239,10 +212,10 @@ async fn batch(
     items: Vec<Value>,
 ) -> Result<Response, Error> {
     let invalid = |why: &str| Error::InvalidRequest(Value::Null, why.to_owned());
-    let session = resolve(app, req).await?;
+    let session = resolve(app, req, None).await?;
     let version = session
         .as_ref()
-        .map(|s| s.version)
+        .map(|s| s.version())
         .or(version)
         .unwrap_or(ProtocolVersion::HEADERLESS);
     if !version.allows_batches() {
@@ -259,15 +232,24 @@ async fn batch(
     }
     let mut responses = Vec::new();
     for item in items {
-        match classify(item) {
+        match jsonrpc::classify(item) {
             Err(bad) => responses.push(jsonrpc::error(bad.id, &bad.error)),
-            Ok(Message::Request { id, method, params }) => responses.push(
-                request::serve_json(app, session.clone(), version, id, &method, params).await,
-            ),
-            Ok(Message::Notification { method, params }) => {
-                notification(app, session.as_ref(), &method, &params).await
+            Ok(Message::Request { id, method, params }) => {
+                let call = Call {
+                    session: session.clone(),
+                    version,
+                    id,
+                    method,
+                    params,
+                };
+                responses.push(request::serve_json(app, call).await);
             }
-            Ok(Message::Response { id, body }) => deliver(app, session.as_ref(), &id, &body).await,
+            Ok(Message::Notification { method, params }) => {
+                inbound::notification(app, session.as_ref(), &method, &params).await
+            }
+            Ok(Message::Response { id, body }) => {
+                inbound::deliver(app, session.as_ref(), &id, &body).await
+            }
         }
     }
     if responses.is_empty() {
@@ -279,33 +261,49 @@ async fn batch(
     ))
 }
 
-/// GET: the standalone stream (one per session, 409 for a second), or with `Last-Event-ID` the
-/// replay of the stream that id names, then its live continuation.
-async fn get(app: &App, req: &Request) -> Result<Response, Error> {
-    check_accept(req, false)?;
-    header_version(req)?;
-    let session = resolve(app, req)
-        .await?
-        .ok_or(Error::MethodNotAllowed("POST"))?;
-    let state = &app.state;
-    let (stream, after) = match header(req, "last-event-id") {
-        Some(last) => {
-            let (stream, seq) = event_stream::parse_event_id(last.trim()).ok_or_else(|| {
-                Error::InvalidRequest(Value::Null, "invalid event ID format".into())
-            })?;
-            (stream.to_owned(), seq)
-        }
+/// Where a stream of `session` resumes: after `Last-Event-ID` on the stream it names (400 if it
+/// is malformed or another session's), else at the current end of `default_stream`.
+pub async fn resume_point(
+    app: &App,
+    req: &Request,
+    session: &Session,
+    default_stream: &str,
+) -> Result<(String, u64), Error> {
+    match header(req, "last-event-id") {
+        Some(last) => match event_stream::parse_event_id(last, &session.id) {
+            Ok((stream, seq)) => Ok((stream.to_owned(), seq)),
+            Err(BadEventId::Malformed) => Err(Error::InvalidRequest(
+                Value::Null,
+                "invalid event ID format".into(),
+            )),
+            Err(BadEventId::OtherSession) => Err(Error::InvalidRequest(
+                Value::Null,
+                "event ID belongs to another session".into(),
+            )),
+        },
         None => {
-            let log = state
+            let log = app
+                .state
                 .store
-                .read_after(&session.id, GET_STREAM, 0)
+                .read_after(&session.id, default_stream, 0)
                 .await
                 .map_err(store_down)?;
-            (GET_STREAM.to_owned(), log.last().map_or(0, |e| e.seq))
+            Ok((default_stream.to_owned(), log.last().map_or(0, |e| e.seq)))
         }
-    };
-    let is_get = stream == GET_STREAM;
-    if is_get && session.has_get_stream.replace(true) {
+    }
+}
+
+/// GET: the standalone stream (one per session, 409 for a second), or with `Last-Event-ID` the
+/// replay of the stream that id names, then its live continuation.
+async fn get(app: &App, req: &Request, in_path: Option<&str>) -> Result<Response, Error> {
+    check_accept(req, false)?;
+    header_version(req)?;
+    let session = resolve(app, req, in_path)
+        .await?
+        .ok_or(Error::MethodNotAllowed("POST"))?;
+    let (stream, after) = resume_point(app, req, &session, GET_STREAM).await?;
+    let is_exclusive = stream == GET_STREAM;
+    if is_exclusive && session.has_get_stream.replace(true) {
         return Err(Error::Conflict);
     }
     let spec = StreamSpec {
@@ -313,7 +311,8 @@ async fn get(app: &App, req: &Request) -> Result<Response, Error> {
         stream,
         after,
         first: None,
-        get_of: is_get.then(|| session.clone()),
+        session: Some(session.clone()),
+        is_exclusive,
         throwaway: None,
     };
     Ok(with_session(
@@ -325,7 +324,7 @@ async fn get(app: &App, req: &Request) -> Result<Response, Error> {
 /// DELETE: ends the session; its streams close and later requests get 404.
 async fn delete(app: &App, req: &Request) -> Result<Response, Error> {
     header_version(req)?;
-    let session = resolve(app, req)
+    let session = resolve(app, req, None)
         .await?
         .ok_or(Error::MethodNotAllowed("POST"))?;
     let state = &app.state;

@@ -1,0 +1,155 @@
+//! This node's sessions: created, found (or restored from the store), ended, and expired on a
+//! schedule (`--session-ttl` of idleness, `--init-timeout` for sessions never initialized).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use mcpd_storage::{events_topic, AnyStore, Store};
+
+use crate::config::Config;
+use crate::ids::IdGenerator;
+use crate::mcp::lifecycle::Hello;
+use crate::session::{Session, Transport};
+use crate::transport::event_stream::CLOSE_ALL;
+
+/// Why a session could not be created.
+#[derive(Debug)]
+pub enum CreateError {
+    /// `--max-sessions` reached.
+    Full,
+    /// The store failed.
+    Store(mcpd_storage::Error),
+}
+
+/// The registry.
+#[derive(Debug)]
+pub struct Sessions {
+    map: RefCell<HashMap<String, Rc<Session>>>,
+    ids: RefCell<IdGenerator>,
+    node_id: String,
+    ttl: Duration,
+    init_timeout: Duration,
+    max: usize,
+}
+
+impl Sessions {
+    /// An empty registry with the node id, TTLs and cap of `config`.
+    pub fn new(config: &Config) -> std::io::Result<Sessions> {
+        Ok(Sessions {
+            map: RefCell::default(),
+            ids: RefCell::new(IdGenerator::new(&config.node_id)?),
+            node_id: config.node_id.clone(),
+            ttl: config.session_ttl,
+            init_timeout: config.init_timeout,
+            max: config.max_sessions,
+        })
+    }
+
+    /// How many sessions are live on this node.
+    pub fn count(&self) -> usize {
+        self.map.borrow().len()
+    }
+
+    /// Every live session on this node, oldest first.
+    pub fn all(&self) -> Vec<Rc<Session>> {
+        let mut all: Vec<Rc<Session>> = self.map.borrow().values().cloned().collect();
+        all.sort_by(|a, b| (a.created_ms, &a.id).cmp(&(b.created_ms, &b.id)));
+        all
+    }
+
+    /// Creates a session and writes its first snapshot.
+    pub async fn create(
+        &self,
+        store: &AnyStore,
+        transport: Transport,
+        hello: Hello,
+    ) -> Result<Rc<Session>, CreateError> {
+        if self.count() >= self.max {
+            return Err(CreateError::Full);
+        }
+        let id = self.ids.borrow_mut().next_id();
+        let session = Rc::new(Session::new(id, transport, hello));
+        self.save(store, &session)
+            .await
+            .map_err(CreateError::Store)?;
+        self.map
+            .borrow_mut()
+            .insert(session.id.clone(), session.clone());
+        Ok(session)
+    }
+
+    /// Writes a session's snapshot after a change.
+    pub async fn save(&self, store: &AnyStore, session: &Session) -> mcpd_storage::Result<()> {
+        store
+            .save(&session.id, &session.snapshot(&self.node_id), self.ttl)
+            .await
+    }
+
+    /// Finds a live session and slides its TTL; restores it from the store when this node has
+    /// not seen it (another node's, or from before a restart).
+    pub async fn find(
+        &self,
+        store: &AnyStore,
+        id: &str,
+    ) -> mcpd_storage::Result<Option<Rc<Session>>> {
+        let now = Instant::now();
+        let local = self.map.borrow().get(id).cloned();
+        if let Some(session) = local {
+            if now.duration_since(session.last_seen.get()) < self.ttl
+                && store.touch(id, self.ttl).await?
+            {
+                session.last_seen.set(now);
+                return Ok(Some(session));
+            }
+            self.map.borrow_mut().remove(id);
+            return Ok(None);
+        }
+        let Some(session) = store.load(id).await?.as_ref().and_then(Session::restore) else {
+            return Ok(None);
+        };
+        store.touch(id, self.ttl).await?;
+        let session = Rc::new(session);
+        self.map.borrow_mut().insert(id.to_owned(), session.clone());
+        Ok(Some(session))
+    }
+
+    /// Ends a session: forgets it here, deletes it (and its event log) from the store, and tells
+    /// its open streams to close. `false` when it was not live.
+    pub async fn remove(&self, store: &AnyStore, id: &str) -> mcpd_storage::Result<bool> {
+        let was_local = self.map.borrow_mut().remove(id).is_some();
+        let was_stored = store.delete(id).await?;
+        store.publish(&events_topic(id), CLOSE_ALL).await?;
+        Ok(was_stored || was_local)
+    }
+
+    /// Ends sessions never initialized within `--init-timeout`, forgets those idle past the TTL
+    /// (closing their streams when the store has expired them too); returns how many ended.
+    pub async fn sweep(&self, store: &AnyStore) -> mcpd_storage::Result<usize> {
+        store.sweep().await?;
+        let now = Instant::now();
+        let (mut unready, mut idle) = (Vec::new(), Vec::new());
+        for (id, s) in self.map.borrow().iter() {
+            if !s.is_initialized.get() && now.duration_since(s.created_at) >= self.init_timeout {
+                unready.push(id.clone());
+            } else if now.duration_since(s.last_seen.get()) >= self.ttl {
+                idle.push(id.clone());
+            }
+        }
+        let mut ended = 0;
+        for id in unready {
+            self.remove(store, &id).await?;
+            ended += 1;
+        }
+        for id in idle {
+            self.map.borrow_mut().remove(&id);
+            if store.load(&id).await?.is_none() {
+                store.publish(&events_topic(&id), CLOSE_ALL).await?;
+                ended += 1;
+            }
+        }
+        self.map.borrow_mut().shrink_to_fit();
+        Ok(ended)
+    }
+}
