@@ -166,20 +166,42 @@ async fn serve(app: App, stream: Async<TcpStream>, shutdown: Shutdown) {
 }
 
 /// Writes a response. A plain body goes out through an 8 KiB buffer (head and body in one
-/// write); an SSE stream, which may stay open for hours, through a small one.
+/// write); an SSE stream, which may stay open for hours, through a small one, while a watcher
+/// notices at once when the client hangs up (a write alone would only find out at the next
+/// event or keep-alive).
 async fn send(io: &smol::net::TcpStream, res: Response, method: Method) -> std::io::Result<()> {
     let is_stream = res
         .content_type()
         .is_some_and(|m| m.essence() == "text/event-stream");
     let mut buf = vec![0u8; if is_stream { STREAM_BUFFER } else { 8 * 1024 }];
     let mut encoder = Encoder::new(res, method);
-    let mut io = io.clone();
-    loop {
-        let n = encoder.read(&mut buf).await?;
-        if n == 0 {
-            return Ok(());
+    let mut out = io.clone();
+    let copy = async {
+        loop {
+            let n = encoder.read(&mut buf).await?;
+            if n == 0 {
+                return Ok(());
+            }
+            out.write_all(&buf[..n]).await?;
         }
-        io.write_all(&buf[..n]).await?;
+    };
+    if !is_stream {
+        return copy.await;
+    }
+    copy.or(async {
+        hung_up(io).await;
+        Err(std::io::ErrorKind::ConnectionReset.into())
+    })
+    .await
+}
+
+/// Resolves when the peer closes its side of the connection (it sends nothing while it reads a
+/// stream; if it does send something, this stops watching and the next write finds out).
+async fn hung_up(io: &smol::net::TcpStream) {
+    let mut probe = [0u8; 1];
+    match io.peek(&mut probe).await {
+        Ok(0) | Err(_) => {}
+        Ok(_) => std::future::pending().await,
     }
 }
 

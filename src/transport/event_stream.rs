@@ -98,12 +98,17 @@ pub struct StreamSpec {
 /// Opens the SSE response for a stream and spawns its writer.
 pub fn open(app: &Rc<AppState>, spec: StreamSpec) -> Response {
     let (tx, rx) = async_channel::bounded(8);
-    app.executor.spawn(write(app.clone(), spec, tx)).detach();
+    let (alive, hung_up) = async_channel::bounded::<()>(1);
+    let outlet = Outlet { tx, hung_up };
+    app.executor
+        .spawn(write(app.clone(), spec, outlet))
+        .detach();
     let mut res = Response::new(StatusCode::Ok);
     let reader = ChannelReader {
         rx: Box::pin(rx),
         chunk: Vec::new(),
         pos: 0,
+        _alive: alive,
     };
     res.set_body(Body::from_reader(reader, None));
     res.insert_header("content-type", "text/event-stream");
@@ -137,18 +142,27 @@ impl Drop for StreamMark<'_> {
     }
 }
 
+/// The writer's end of a stream: where bytes go, and how it learns the reader is gone.
+struct Outlet {
+    tx: async_channel::Sender<Vec<u8>>,
+    /// Closes when the response body (the client's connection) is dropped.
+    hung_up: async_channel::Receiver<()>,
+}
+
 enum Wake {
+    HungUp,
     Announced(Option<String>),
     KeepAlive,
     Drain,
 }
 
-async fn write(app: Rc<AppState>, spec: StreamSpec, tx: async_channel::Sender<Vec<u8>>) {
+async fn write(app: Rc<AppState>, spec: StreamSpec, outlet: Outlet) {
     let _mark = StreamMark::new(&spec);
-    pump(&app, &spec, &tx).await;
+    pump(&app, &spec, &outlet).await;
 }
 
-async fn pump(app: &AppState, spec: &StreamSpec, tx: &async_channel::Sender<Vec<u8>>) {
+async fn pump(app: &AppState, spec: &StreamSpec, outlet: &Outlet) {
+    let tx = &outlet.tx;
     let Ok(announcements) = app.store.subscribe(&events_topic(&spec.key)).await else {
         return;
     };
@@ -183,6 +197,10 @@ async fn pump(app: &AppState, spec: &StreamSpec, tx: &async_channel::Sender<Vec<
         let keepalive = app.config.keepalive;
         let wake = async { Wake::Announced(announcements.next().await) }
             .or(async {
+                let _ = outlet.hung_up.recv().await;
+                Wake::HungUp
+            })
+            .or(async {
                 async_io::Timer::after(keepalive).await;
                 Wake::KeepAlive
             })
@@ -196,7 +214,7 @@ async fn pump(app: &AppState, spec: &StreamSpec, tx: &async_channel::Sender<Vec<
             .await;
         match wake {
             Wake::Announced(Some(m)) if m != CLOSE_ALL => {}
-            Wake::Announced(_) => return,
+            Wake::Announced(_) | Wake::HungUp => return,
             Wake::KeepAlive => {
                 if tx.send(b": keepalive\n\n".to_vec()).await.is_err() {
                     return;
@@ -215,6 +233,8 @@ struct ChannelReader {
     rx: Pin<Box<async_channel::Receiver<Vec<u8>>>>,
     chunk: Vec<u8>,
     pos: usize,
+    /// Dropped with the reader, which tells the writer the client is gone.
+    _alive: async_channel::Sender<()>,
 }
 
 impl AsyncBufRead for ChannelReader {
