@@ -215,6 +215,33 @@ fn tools() -> Vec<Tool> {
             },
         ),
         Tool::new(
+            "slow_progress",
+            "Sends one progress notification per step, interval_ms apart, then a text result.",
+            json!({
+                "type": "object",
+                "properties": {
+                    "steps": { "type": "integer", "description": "How many steps (default 5, at most 1000)" },
+                    "interval_ms": { "type": "integer", "description": "Milliseconds between steps (default 100, at most 60000)" }
+                }
+            }),
+            |ctx, args| async move {
+                let steps = args["steps"].as_u64().unwrap_or(5).min(1000);
+                let interval = args["interval_ms"].as_u64().unwrap_or(100).min(60_000);
+                for step in 1..=steps {
+                    sleep(interval).await;
+                    ctx.progress(
+                        step as f64,
+                        Some(steps as f64),
+                        Some(&format!("step {step} of {steps}")),
+                    )
+                    .await;
+                }
+                Ok(content::result(vec![content::text(format!(
+                    "slow_progress finished {steps} steps"
+                ))]))
+            },
+        ),
+        Tool::new(
             "test_reconnection",
             "Closes its SSE connection mid-call; the result comes after the client resumes.",
             no_args(),

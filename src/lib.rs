@@ -39,6 +39,7 @@ pub mod uri_template;
 use std::io::Write;
 use std::net::TcpListener;
 use std::rc::Rc;
+use std::time::Duration;
 
 use argh::FromArgs;
 use async_io::Async;
@@ -143,10 +144,9 @@ pub fn serve(config: Config, registry: Registry) -> std::io::Result<()> {
 
 /// Expires idle sessions without a request touching them.
 async fn sweep(app: App, shutdown: shutdown::Shutdown) {
-    let every = (app.config().session_ttl / 4).clamp(
-        std::time::Duration::from_millis(100),
-        std::time::Duration::from_secs(60),
-    );
+    let config = app.config();
+    let shortest = config.session_ttl.min(config.init_timeout);
+    let every = (shortest / 4).clamp(Duration::from_millis(50), Duration::from_secs(60));
     while !shutdown.is_draining() {
         async_io::Timer::after(every).await;
         let state = &app.state;

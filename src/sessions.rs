@@ -87,6 +87,13 @@ impl Sessions {
             .await
     }
 
+    /// Neither idle past the TTL nor left uninitialized past the init timeout.
+    fn is_live(&self, session: &Session, now: Instant) -> bool {
+        let is_ready = session.is_initialized.get()
+            || now.duration_since(session.created_at) < self.init_timeout;
+        is_ready && now.duration_since(session.last_seen.get()) < self.ttl
+    }
+
     /// Finds a live session and slides its TTL; restores it from the store when this node has
     /// not seen it (another node's, or from before a restart).
     pub async fn find(
@@ -97,9 +104,7 @@ impl Sessions {
         let now = Instant::now();
         let local = self.map.borrow().get(id).cloned();
         if let Some(session) = local {
-            if now.duration_since(session.last_seen.get()) < self.ttl
-                && store.touch(id, self.ttl).await?
-            {
+            if self.is_live(&session, now) && store.touch(id, self.ttl).await? {
                 session.last_seen.set(now);
                 return Ok(Some(session));
             }

@@ -169,6 +169,8 @@ pub fn parse_events(text: &str) -> Vec<Event> {
 pub struct Client {
     reader: BufReader<TcpStream>,
     addr: String,
+    /// SSE text read but not yet returned as events.
+    pending: String,
 }
 
 pub const ACCEPT_BOTH: (&str, &str) = ("accept", "application/json, text/event-stream");
@@ -183,6 +185,7 @@ impl Client {
         Client {
             reader: BufReader::new(stream),
             addr: addr.to_owned(),
+            pending: String::new(),
         }
     }
 
@@ -279,19 +282,36 @@ impl Client {
         (size > 0).then_some(chunk)
     }
 
-    /// Reads a chunked SSE body until `n` message events (not comments or priming) arrived.
-    pub fn read_events(&mut self, n: usize) -> Vec<Event> {
-        let mut text = String::new();
+    /// The next SSE event (comments skipped) of a chunked stream; `None` when the stream ends.
+    pub fn next_event(&mut self) -> Option<Event> {
         loop {
-            let events = parse_events(&text);
-            if events.iter().filter(|e| !e.data.is_empty()).count() >= n {
-                return events;
+            while let Some(end) = self.pending.find("\n\n") {
+                let block: String = self.pending.drain(..end + 2).collect();
+                if let Some(event) = parse_events(&block).pop() {
+                    return Some(event);
+                }
             }
-            match self.read_chunk() {
-                Some(chunk) => text.push_str(&String::from_utf8_lossy(&chunk)),
-                None => return events,
+            let chunk = self.read_chunk()?;
+            self.pending.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+
+    /// Reads events until `n` of them carry data (priming events and comments do not count),
+    /// or the stream ends; returns every event read.
+    pub fn read_events(&mut self, n: usize) -> Vec<Event> {
+        let mut events = Vec::new();
+        while events
+            .iter()
+            .filter(|e: &&Event| !e.data.is_empty())
+            .count()
+            < n
+        {
+            match self.next_event() {
+                Some(event) => events.push(event),
+                None => break,
             }
         }
+        events
     }
 
     /// POSTs a JSON-RPC message to /mcp with the usual headers plus `extra`.

@@ -1,0 +1,161 @@
+//! Sessions live and die on a schedule: sliding TTL, the init timeout, the cap, and resumable
+//! streams that lose nothing when a connection drops.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::support::{initialize_body, Server, ACCEPT_BOTH, JSON};
+
+#[test]
+fn use_slides_the_ttl() {
+    let server = Server::mcpd(&["--session-ttl", "600ms"]);
+    let mut c = server.client();
+    let s = c.initialize("2025-11-25");
+    for _ in 0..4 {
+        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(
+            c.call(&s, 1, "ping", json!({})).status,
+            200,
+            "kept alive by use"
+        );
+    }
+    std::thread::sleep(Duration::from_millis(1000));
+    assert_eq!(
+        c.call(&s, 1, "ping", json!({})).status,
+        404,
+        "expired once idle"
+    );
+}
+
+#[test]
+fn sessions_that_never_finish_initialize_expire_after_the_init_timeout() {
+    let server = Server::mcpd(&["--init-timeout", "300ms"]);
+    let mut c = server.client();
+    let ready = c.initialize("2025-11-25");
+    let res = c.post(None, &initialize_body("2025-11-25"), &[]);
+    let unready = res.header("mcp-session-id").unwrap().to_owned();
+    let mut legacy = server.client();
+    legacy.send("GET", "/sse", &[("accept", "text/event-stream")], "");
+    assert_eq!(legacy.read_head().0, 200);
+    legacy.next_event();
+    std::thread::sleep(Duration::from_millis(900));
+    assert_eq!(c.call(&unready, 1, "ping", json!({})).status, 404);
+    assert!(
+        legacy.next_event().is_none(),
+        "the unready legacy session's stream closed"
+    );
+    assert_eq!(c.call(&ready, 1, "ping", json!({})).status, 200);
+    assert_eq!(c.request("GET", "/health", &[], "").json()["sessions"], 1);
+}
+
+#[test]
+fn the_session_cap_counts_legacy_sessions_too() {
+    let server = Server::mcpd(&["--max-sessions", "1"]);
+    let mut legacy = server.client();
+    legacy.send("GET", "/sse", &[("accept", "text/event-stream")], "");
+    assert_eq!(legacy.read_head().0, 200);
+    let res = server
+        .client()
+        .post(None, &initialize_body("2025-11-25"), &[]);
+    assert_eq!(res.status, 503);
+    assert!(res.header("retry-after").is_some());
+    let another = server
+        .client()
+        .request("GET", "/sse", &[("accept", "text/event-stream")], "");
+    assert_eq!(another.status, 503);
+}
+
+fn progress_call(id: u64, steps: u64) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {
+        "name": "slow_progress", "arguments": {"steps": steps, "interval_ms": 100}, "_meta": {"progressToken": format!("tok-{id}")}}})
+}
+
+#[test]
+fn a_dropped_request_stream_resumes_with_every_remaining_event_exactly_once() {
+    let server = Server::everything(&[]);
+    let mut c = server.client();
+    let s = c.initialize("2025-11-25");
+    let mut other = server.client();
+    other.send(
+        "POST",
+        "/mcp",
+        &[ACCEPT_BOTH, JSON, ("mcp-session-id", &s)],
+        &progress_call(2, 10).to_string(),
+    );
+    assert_eq!(other.read_head().0, 200);
+    let mut first = server.client();
+    first.send(
+        "POST",
+        "/mcp",
+        &[ACCEPT_BOTH, JSON, ("mcp-session-id", &s)],
+        &progress_call(1, 10).to_string(),
+    );
+    assert_eq!(first.read_head().0, 200);
+    let seen = first.read_events(2);
+    let last_id = seen.last().and_then(|e| e.id.clone()).unwrap();
+    let mut progress: Vec<f64> = seen
+        .iter()
+        .filter(|e| !e.data.is_empty())
+        .map(|e| e.json()["params"]["progress"].as_f64().unwrap())
+        .collect();
+    drop(first);
+
+    let mut resumed = server.client();
+    assert_eq!(resumed.open_get(&s, Some(&last_id)), 200);
+    let rest = resumed.read_events(usize::MAX);
+    let mut results = 0;
+    for message in rest.iter().filter(|e| !e.data.is_empty()).map(|e| e.json()) {
+        if message["id"] == 1 {
+            results += 1;
+            assert_eq!(
+                message["result"]["content"][0]["text"],
+                "slow_progress finished 10 steps"
+            );
+            continue;
+        }
+        assert_eq!(
+            message["params"]["progressToken"], "tok-1",
+            "nothing from the other stream: {message}"
+        );
+        progress.push(message["params"]["progress"].as_f64().unwrap());
+    }
+    assert_eq!(results, 1);
+    assert_eq!(
+        progress,
+        (1..=10).map(f64::from).collect::<Vec<_>>(),
+        "every step exactly once, in order"
+    );
+
+    let wrong = server.client().request(
+        "GET",
+        "/mcp",
+        &[
+            ("accept", "text/event-stream"),
+            ("mcp-session-id", &s),
+            ("last-event-id", "AAAAAAAA:r1:1"),
+        ],
+        "",
+    );
+    assert_eq!(
+        (wrong.status, wrong.error_code()),
+        (400, -32600),
+        "another session's id"
+    );
+    let other_events = other.read_events(usize::MAX);
+    assert!(other_events
+        .iter()
+        .filter(|e| !e.data.is_empty())
+        .all(|e| e.json()["params"]["progressToken"] == "tok-2" || e.json()["id"] == 2));
+}
+
+#[test]
+fn keepalive_comments_flow_on_open_streams() {
+    let server = Server::mcpd(&["--keepalive", "100ms"]);
+    let mut c = server.client();
+    let s = c.initialize("2025-11-25");
+    let mut get = server.client();
+    assert_eq!(get.open_get(&s, None), 200);
+    let chunk = get.read_chunk().expect("a keep-alive");
+    assert!(String::from_utf8_lossy(&chunk).starts_with(':'));
+}
