@@ -1,13 +1,20 @@
-"""Drives mcpd with the official MCP Python SDK client and checks what comes back."""
+"""Drives mcpd with the official MCP Python SDK client and checks what comes back.
+
+Usage: sdk_client.py BASE_URL MODE, MODE one of auto (server/discover probe, then initialize),
+legacy (plain initialize) over Streamable HTTP at BASE_URL/mcp, or sse (the legacy HTTP+SSE
+transport at BASE_URL/sse).
+"""
 import asyncio
 import json
 import sys
 
 from mcp.client import Client
+from mcp.client.sse import sse_client
 
 
-async def main(url: str, mode: str) -> None:
-    async with Client(url, mode=mode) as client:
+async def main(base: str, mode: str) -> None:
+    target = sse_client(f"{base}/sse") if mode == "sse" else f"{base}/mcp"
+    async with Client(target, mode="legacy" if mode == "sse" else mode) as client:
         assert client.protocol_version == "2025-11-25", client.protocol_version
         names = sorted(t.name for t in (await client.list_tools()).tools)
         assert names == ["calculator", "echo"], names
@@ -21,7 +28,7 @@ async def main(url: str, mode: str) -> None:
         assert info["nodeId"] == "sdk-test" and info["pid"] > 0, info
         config = json.loads((await client.read_resource("config://server")).contents[0].text)
         assert config["store"] == "memory", config
-    print(f"python sdk client ({mode} mode): initialize, tools/list, echo, calculator, 2 resources: ok")
+    print(f"python sdk client ({mode}): initialize, tools/list, echo, calculator, 2 resources: ok")
 
 
 asyncio.run(main(sys.argv[1], sys.argv[2]))
