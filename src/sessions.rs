@@ -83,7 +83,11 @@ impl Sessions {
     /// Writes a session's snapshot after a change.
     pub async fn save(&self, store: &AnyStore, session: &Session) -> mcpd_storage::Result<()> {
         store
-            .save(&session.id, &session.snapshot(&self.node_id), self.ttl)
+            .save(
+                &session.id,
+                &session.snapshot(&self.node_id).to_string(),
+                self.ttl,
+            )
             .await
     }
 
@@ -111,7 +115,11 @@ impl Sessions {
             self.map.borrow_mut().remove(id);
             return Ok(None);
         }
-        let Some(session) = store.load(id).await?.as_ref().and_then(Session::restore) else {
+        let snapshot = store
+            .load(id)
+            .await?
+            .and_then(|text| serde_json::from_str(&text).ok());
+        let Some(session) = snapshot.as_ref().and_then(Session::restore) else {
             return Ok(None);
         };
         store.touch(id, self.ttl).await?;

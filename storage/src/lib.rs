@@ -6,8 +6,8 @@
 //! Every backend ([`MemoryStore`] today; Redis and a file store later) guarantees the same things,
 //! and `storage/tests/` runs one suite against each of them:
 //!
-//! * **Sessions.** [`Store::save`] writes a full snapshot (opaque JSON: the server decides what is
-//!   in it) with a time to live; [`Store::load`] returns it, or `None` once it has expired or been
+//! * **Sessions.** [`Store::save`] writes a full snapshot (opaque text, JSON in practice: the
+//!   server decides what is in it) with a time to live; [`Store::load`] returns it, or `None` once it has expired or been
 //!   deleted; [`Store::touch`] slides the TTL; [`Store::delete`] removes the snapshot *and* its
 //!   event log; [`Store::list`] names the live sessions.
 //! * **Event log.** [`Store::append`] adds a message to a named stream of a session and returns its
@@ -36,7 +36,6 @@ use std::time::Duration;
 
 pub use error::{Error, ErrorKind};
 pub use memory::MemoryStore;
-pub use serde_json::Value;
 
 /// A result whose error is a storage [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
@@ -77,9 +76,9 @@ impl Subscription {
 #[allow(async_fn_in_trait)]
 pub trait Store {
     /// Writes the full snapshot of `session`, alive for `ttl` from now.
-    async fn save(&self, session: &str, snapshot: &Value, ttl: Duration) -> Result<()>;
+    async fn save(&self, session: &str, snapshot: &str, ttl: Duration) -> Result<()>;
     /// Reads a live session's snapshot; `None` when unknown, expired or deleted.
-    async fn load(&self, session: &str) -> Result<Option<Value>>;
+    async fn load(&self, session: &str) -> Result<Option<String>>;
     /// Slides a live session's TTL to `ttl` from now; `false` when it is not live.
     async fn touch(&self, session: &str, ttl: Duration) -> Result<bool>;
     /// Removes a session and its event log; `false` when it was not live.
@@ -126,10 +125,10 @@ macro_rules! forward {
 }
 
 impl Store for AnyStore {
-    async fn save(&self, session: &str, snapshot: &Value, ttl: Duration) -> Result<()> {
+    async fn save(&self, session: &str, snapshot: &str, ttl: Duration) -> Result<()> {
         forward!(self.save(session, snapshot, ttl))
     }
-    async fn load(&self, session: &str) -> Result<Option<Value>> {
+    async fn load(&self, session: &str) -> Result<Option<String>> {
         forward!(self.load(session))
     }
     async fn touch(&self, session: &str, ttl: Duration) -> Result<bool> {

@@ -4,13 +4,13 @@ use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
-use crate::{events_topic, Event, Result, Store, Subscription, Value};
+use crate::{events_topic, Event, Result, Store, Subscription};
 
 /// Sessions, logs and topics held in this process (single-threaded: `RefCell`, no locks).
 #[derive(Debug)]
 pub struct MemoryStore {
     /// Live sessions: snapshot and the moment it expires.
-    sessions: RefCell<HashMap<String, (Value, Instant)>>,
+    sessions: RefCell<HashMap<String, (Box<str>, Instant)>>,
     /// Event logs by session.
     logs: RefCell<HashMap<String, Log>>,
     /// Subscribers by topic; closed ones are pruned on publish, subscribe and sweep.
@@ -54,18 +54,18 @@ impl MemoryStore {
 }
 
 impl Store for MemoryStore {
-    async fn save(&self, session: &str, snapshot: &Value, ttl: Duration) -> Result<()> {
+    async fn save(&self, session: &str, snapshot: &str, ttl: Duration) -> Result<()> {
         let expires = Instant::now() + ttl;
         self.sessions
             .borrow_mut()
-            .insert(session.to_owned(), (snapshot.clone(), expires));
+            .insert(session.to_owned(), (snapshot.into(), expires));
         Ok(())
     }
 
-    async fn load(&self, session: &str) -> Result<Option<Value>> {
+    async fn load(&self, session: &str) -> Result<Option<String>> {
         let now = Instant::now();
         Ok(match self.sessions.borrow().get(session) {
-            Some((snapshot, exp)) if *exp > now => Some(snapshot.clone()),
+            Some((snapshot, exp)) if *exp > now => Some(snapshot.to_string()),
             _ => None,
         })
     }

@@ -30,7 +30,8 @@ store_test!(
     10,
     |store| {
         let snapshot =
-            json!({"version": "2025-11-25", "logLevel": "info", "subscriptions": ["a://b"]});
+            json!({"version": "2025-11-25", "logLevel": "info", "subscriptions": ["a://b"]})
+                .to_string();
         store.save("s1", &snapshot, LONG).await.unwrap();
         assert_eq!(store.load("s1").await.unwrap(), Some(snapshot));
         assert_eq!(store.load("other").await.unwrap(), None);
@@ -43,11 +44,11 @@ store_test!(
 
 store_test!(ttl_expires_and_touch_slides_it, 10, |store| {
     store
-        .save("short", &json!({}), Duration::from_millis(150))
+        .save("short", "{}", Duration::from_millis(150))
         .await
         .unwrap();
     store
-        .save("slid", &json!({}), Duration::from_millis(150))
+        .save("slid", "{}", Duration::from_millis(150))
         .await
         .unwrap();
     async_io::Timer::after(Duration::from_millis(100)).await;
@@ -70,11 +71,11 @@ store_test!(ttl_expires_and_touch_slides_it, 10, |store| {
 
 store_test!(sweep_drops_expired_sessions_and_their_logs, 10, |store| {
     store
-        .save("gone", &json!({}), Duration::from_millis(50))
+        .save("gone", "{}", Duration::from_millis(50))
         .await
         .unwrap();
     store.append("gone", "g", "x", false).await.unwrap();
-    store.save("kept", &json!({}), LONG).await.unwrap();
+    store.save("kept", "{}", LONG).await.unwrap();
     async_io::Timer::after(Duration::from_millis(80)).await;
     assert_eq!(store.sweep().await.unwrap(), 1);
     assert!(store.read_after("gone", "g", 0).await.unwrap().is_empty());
