@@ -10,7 +10,7 @@
 //! routing and guards), `transport/` (Streamable HTTP, SSE framing, request serving), `outbox`
 //! (the one path for server→client messages), `session`, `jsonrpc`, `protocol` (versions),
 //! `mcp/` (the method dispatch and handlers), `registry` + `ctx` + `content` (the public API).
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
 pub mod admin;
@@ -34,6 +34,7 @@ pub mod sessions;
 pub mod shutdown;
 pub mod system;
 pub mod transport;
+pub mod trim;
 pub mod uri_template;
 
 use std::io::Write;
@@ -152,7 +153,10 @@ async fn sweep(app: App, shutdown: shutdown::Shutdown) {
         let state = &app.state;
         match state.sessions.sweep(&state.store).await {
             Ok(0) => {}
-            Ok(n) => log::debug(format_args!("{n} idle session(s) expired")),
+            Ok(n) => {
+                log::debug(format_args!("{n} idle session(s) expired"));
+                trim::release_free_memory();
+            }
             Err(e) => log::warn(format_args!("sweep failed: {e}")),
         }
     }
