@@ -3,8 +3,8 @@
 //!
 //! # The contract
 //!
-//! Every backend ([`MemoryStore`] today; Redis and a file store later) guarantees the same things,
-//! and `storage/tests/` runs one suite against each of them:
+//! Every backend ([`MemoryStore`], [`FileStore`]) guarantees the same things, and
+//! `storage/tests/` runs one suite against each of them:
 //!
 //! * **Sessions.** [`Store::save`] writes a full snapshot (opaque text, JSON in practice: the
 //!   server decides what is in it) with a time to live; [`Store::load`] returns it, or `None` once it has expired or been
@@ -30,11 +30,14 @@
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
 mod error;
+mod file;
 mod memory;
+mod topics;
 
 use std::time::Duration;
 
 pub use error::{Error, ErrorKind};
+pub use file::FileStore;
 pub use memory::MemoryStore;
 
 /// A result whose error is a storage [`Error`].
@@ -104,6 +107,8 @@ pub trait Store {
 pub enum AnyStore {
     /// Everything in this process's memory.
     Memory(MemoryStore),
+    /// One crash-safe database file (redb).
+    File(FileStore),
 }
 
 impl AnyStore {
@@ -111,6 +116,7 @@ impl AnyStore {
     pub fn kind(&self) -> &'static str {
         match self {
             AnyStore::Memory(_) => "memory",
+            AnyStore::File(_) => "file",
         }
     }
 }
@@ -120,6 +126,7 @@ macro_rules! forward {
     ($self:ident . $method:ident ( $($arg:expr),* )) => {
         match $self {
             AnyStore::Memory(s) => s.$method($($arg),*).await,
+            AnyStore::File(s) => s.$method($($arg),*).await,
         }
     };
 }

@@ -4,6 +4,7 @@ use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
+use crate::topics::Topics;
 use crate::{events_topic, Event, Result, Store, Subscription};
 
 /// Sessions, logs and topics held in this process (single-threaded: `RefCell`, no locks).
@@ -13,8 +14,8 @@ pub struct MemoryStore {
     sessions: RefCell<HashMap<String, (Box<str>, Instant)>>,
     /// Event logs by session.
     logs: RefCell<HashMap<String, Log>>,
-    /// Subscribers by topic; closed ones are pruned on publish, subscribe and sweep.
-    topics: RefCell<HashMap<String, Vec<async_channel::Sender<String>>>>,
+    /// In-process delivery.
+    topics: Topics,
     /// Events kept per session; the oldest go first.
     retention: usize,
 }
@@ -43,7 +44,7 @@ impl MemoryStore {
         MemoryStore {
             sessions: RefCell::default(),
             logs: RefCell::default(),
-            topics: RefCell::default(),
+            topics: Topics::default(),
             retention: retention.max(1),
         }
     }
@@ -132,23 +133,12 @@ impl Store for MemoryStore {
     }
 
     async fn publish(&self, topic: &str, message: &str) -> Result<()> {
-        let mut topics = self.topics.borrow_mut();
-        if let Some(subscribers) = topics.get_mut(topic) {
-            subscribers.retain(|tx| tx.try_send(message.to_owned()).is_ok() || !tx.is_closed());
-            if subscribers.is_empty() {
-                topics.remove(topic);
-            }
-        }
+        self.topics.publish(topic, message);
         Ok(())
     }
 
     async fn subscribe(&self, topic: &str) -> Result<Subscription> {
-        let (tx, rx) = async_channel::unbounded();
-        let mut topics = self.topics.borrow_mut();
-        let subscribers = topics.entry(topic.to_owned()).or_default();
-        subscribers.retain(|tx| !tx.is_closed());
-        subscribers.push(tx);
-        Ok(Subscription { messages: rx })
+        Ok(self.topics.subscribe(topic).0)
     }
 
     async fn sweep(&self) -> Result<usize> {
@@ -163,12 +153,7 @@ impl Store for MemoryStore {
             }
             keep
         });
-        let mut topics = self.topics.borrow_mut();
-        topics.retain(|_, subs| {
-            subs.retain(|tx| !tx.is_closed());
-            !subs.is_empty()
-        });
-        topics.shrink_to_fit();
+        self.topics.prune();
         sessions.shrink_to_fit();
         logs.shrink_to_fit();
         Ok(before - sessions.len())

@@ -2,22 +2,31 @@
 
 use std::time::Duration;
 
-use mcpd_storage::{events_topic, AnyStore, MemoryStore, Store};
+use mcpd_storage::{events_topic, AnyStore, FileStore, MemoryStore, Store};
 use serde_json::json;
 
+/// The directory of a test's file store (made fresh by `backends`, removed after the test).
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("mcpd-contract-{}-{name}", std::process::id()))
+}
+
 /// Every backend, freshly made, with a retention of `retention` events per session.
-fn backends(retention: usize) -> Vec<AnyStore> {
-    vec![AnyStore::Memory(MemoryStore::new(retention))]
+fn backends(name: &str, retention: usize) -> Vec<AnyStore> {
+    let _ = std::fs::remove_dir_all(temp_dir(name));
+    let file = FileStore::open(&temp_dir(name), retention).expect("open the file store");
+    vec![AnyStore::Memory(MemoryStore::new(retention)), AnyStore::File(file)]
 }
 
 macro_rules! store_test {
     ($name:ident, $retention:expr, |$store:ident| $body:block) => {
         #[test]
         fn $name() {
-            for $store in backends($retention) {
+            for $store in backends(stringify!($name), $retention) {
                 let kind = $store.kind();
                 smol::block_on(async { $body });
                 eprintln!("{}: ok on {kind}", stringify!($name));
+                drop($store);
+                let _ = std::fs::remove_dir_all(temp_dir(stringify!($name)));
             }
         }
     };
@@ -136,3 +145,26 @@ store_test!(
         assert!(store.is_ready().await);
     }
 );
+
+#[test]
+fn the_file_store_keeps_everything_across_a_reopen_and_refuses_a_second_opener() {
+    let dir = temp_dir("reopen");
+    let _ = std::fs::remove_dir_all(&dir);
+    smol::block_on(async {
+        let store = FileStore::open(&dir, 10).unwrap();
+        store.save("kept", "{\"n\":1}", LONG).await.unwrap();
+        store.save("brief", "{}", Duration::from_millis(50)).await.unwrap();
+        let seq = store.append("kept", "r1", "event", false).await.unwrap();
+        let second = FileStore::open(&dir, 10).expect_err("a second opener must fail");
+        assert!(second.to_string().contains("in use by another process"), "{second}");
+        drop(store);
+        async_io::Timer::after(Duration::from_millis(80)).await;
+        let store = FileStore::open(&dir, 10).unwrap();
+        assert_eq!(store.load("kept").await.unwrap().as_deref(), Some("{\"n\":1}"));
+        assert_eq!(store.list().await.unwrap(), vec!["kept".to_owned()], "expired ones swept at open");
+        let events = store.read_after("kept", "r1", 0).await.unwrap();
+        assert_eq!((events[0].seq, events[0].data.as_str()), (seq, "event"));
+        assert!(store.append("kept", "r1", "next", false).await.unwrap() > seq, "ids keep increasing");
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}
