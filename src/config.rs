@@ -21,9 +21,17 @@ pub struct Args {
     /// (default: host name and port, e.g. edge1-3000)
     #[argh(option)]
     pub node_id: Option<String>,
-    /// session store: memory (default: memory)
+    /// session store: memory (this process only), file (survives restarts; see --data-dir),
+    /// redis (shared by every node; see --redis-url) (default: memory)
     #[argh(option, default = "String::from(\"memory\")")]
     pub store: String,
+    /// directory of the file store's database, created if missing (default: /var/lib/mcpd)
+    #[argh(option, default = "String::from(\"/var/lib/mcpd\")")]
+    pub data_dir: String,
+    /// the redis store's server, redis://[:password@]host:port[/db]; the password never appears
+    /// in logs, /health or config://server (default: redis://127.0.0.1:6379)
+    #[argh(option, default = "String::from(\"redis://127.0.0.1:6379\")")]
+    pub redis_url: String,
     /// idle time after which a session expires, e.g. 30s, 15m, 24h (default: 24h)
     #[argh(option, default = "String::from(\"24h\")")]
     pub session_ttl: String,
@@ -86,10 +94,36 @@ pub struct Args {
 }
 
 /// Which backend keeps sessions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreKind {
     /// In this process (`--store memory`).
     Memory,
+    /// In a database file in this directory (`--store file --data-dir DIR`).
+    File(std::path::PathBuf),
+    /// In Redis (`--store redis --redis-url URL`).
+    Redis(String),
+}
+
+/// `url` with any password replaced by `****`, for anything that may be shown.
+pub fn mask_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => {
+            let user = rest[..at]
+                .split_once(':')
+                .map_or(&rest[..at], |(user, _)| user);
+            let masked = if rest[..at].contains(':') {
+                format!("{user}:****")
+            } else {
+                "****".to_owned()
+            };
+            format!("{scheme}://{masked}{}", &rest[at..])
+        }
+        None => url.to_owned(),
+    }
 }
 
 /// Log verbosity of mcpd's own stderr log.
@@ -254,7 +288,23 @@ impl Config {
         };
         let store = match args.store.as_str() {
             "memory" => StoreKind::Memory,
-            other => return Err(bad("--store", format!("unknown store '{other}' (memory)"))),
+            "file" if args.data_dir.is_empty() => {
+                return Err(bad("--data-dir", "must name a directory"))
+            }
+            "file" => StoreKind::File(args.data_dir.clone().into()),
+            "redis"
+                if !args.redis_url.starts_with("redis://")
+                    && !args.redis_url.starts_with("rediss://") =>
+            {
+                return Err(bad("--redis-url", "must start with redis:// or rediss://"));
+            }
+            "redis" => StoreKind::Redis(args.redis_url.clone()),
+            other => {
+                return Err(bad(
+                    "--store",
+                    format!("unknown store '{other}' (memory, file or redis)"),
+                ))
+            }
         };
         let log_level = match args.log_level.as_str() {
             "error" => LogLevel::Error,
@@ -332,14 +382,15 @@ impl Config {
         }
     }
 
-    /// The configuration as JSON for `config://server` (nothing secret is configured yet; when
-    /// URLs with passwords arrive they are masked here).
+    /// The configuration as JSON for `config://server`, passwords masked.
     pub fn to_json(&self) -> serde_json::Value {
         let ms = |d: Duration| d.as_millis() as u64;
         serde_json::json!({
             "listen": self.listen.to_string(),
             "nodeId": self.node_id,
-            "store": match self.store { StoreKind::Memory => "memory" },
+            "store": match &self.store { StoreKind::Memory => "memory", StoreKind::File(_) => "file", StoreKind::Redis(_) => "redis" },
+            "dataDir": match &self.store { StoreKind::File(dir) => Some(dir.display().to_string()), _ => None },
+            "redisUrl": match &self.store { StoreKind::Redis(url) => Some(mask_password(url)), _ => None },
             "sessionTtlMs": ms(self.session_ttl),
             "initTimeoutMs": ms(self.init_timeout),
             "maxBody": self.max_body,

@@ -45,7 +45,7 @@ use std::time::Duration;
 use argh::FromArgs;
 use async_io::Async;
 use futures_lite::StreamExt;
-use mcpd_storage::{AnyStore, MemoryStore};
+use mcpd_storage::{AnyStore, FileStore, MemoryStore, RedisStore, Store};
 use smol::LocalExecutor;
 
 pub use app::App;
@@ -111,8 +111,15 @@ pub fn serve(config: Config, registry: Registry) -> std::io::Result<()> {
     let local = listener.get_ref().local_addr()?;
     let executor = Rc::new(LocalExecutor::new());
     let (trigger, shutdown) = shutdown::Shutdown::new();
-    let store = match config.store {
+    let unusable = |e: mcpd_storage::Error| std::io::Error::other(e.to_string());
+    let store = match &config.store {
         config::StoreKind::Memory => AnyStore::Memory(MemoryStore::new(config.event_retention)),
+        config::StoreKind::File(dir) => {
+            AnyStore::File(FileStore::open(dir, config.event_retention).map_err(unusable)?)
+        }
+        config::StoreKind::Redis(url) => AnyStore::Redis(
+            RedisStore::open(url, config.event_retention, config.session_ttl).map_err(unusable)?,
+        ),
     };
     let app = App::new(config, registry, store, executor.clone(), shutdown.clone())?;
     let mut signals =
@@ -136,6 +143,10 @@ pub fn serve(config: Config, registry: Registry) -> std::io::Result<()> {
             .detach();
         executor
             .spawn(sweep(app.clone(), shutdown.clone()))
+            .detach();
+        let deliveries = app.clone();
+        executor
+            .spawn(async move { deliveries.state.store.run().await })
             .detach();
         server::run(listener, app, shutdown).await;
     }));

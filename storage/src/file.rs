@@ -29,13 +29,16 @@ const SNAPSHOTS: TableDefinition<'static, &str, &str> = TableDefinition::new("sn
 /// Session id → expiry, unix milliseconds (kept apart so a touch rewrites 8 bytes).
 const EXPIRIES: TableDefinition<'static, &str, u64> = TableDefinition::new("expiries");
 /// (session id, sequence) → (stream, data, is_last).
-const EVENTS: TableDefinition<'static, (&str, u64), (&str, &str, bool)> = TableDefinition::new("events");
+const EVENTS: TableDefinition<'static, (&str, u64), (&str, &str, bool)> =
+    TableDefinition::new("events");
 
 /// The most writes the writer thread folds into one transaction.
 const MAX_BATCH: usize = 512;
 
 fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 fn expiry(ttl: Duration) -> u64 {
@@ -49,11 +52,29 @@ fn failed(e: impl std::fmt::Display) -> Error {
 /// A write for the writer thread.
 #[derive(Debug)]
 enum Op {
-    Save { id: String, snapshot: String, expires: u64 },
-    Touch { id: String, expires: u64, now: u64 },
-    Delete { id: String, now: u64 },
-    Append { id: String, stream: String, data: String, is_last: bool },
-    Sweep { now: u64 },
+    Save {
+        id: String,
+        snapshot: String,
+        expires: u64,
+    },
+    Touch {
+        id: String,
+        expires: u64,
+        now: u64,
+    },
+    Delete {
+        id: String,
+        now: u64,
+    },
+    Append {
+        id: String,
+        stream: String,
+        data: String,
+        is_last: bool,
+    },
+    Sweep {
+        now: u64,
+    },
 }
 
 /// What a write answers: a flag (touch, delete), a sequence number (append), a count (sweep).
@@ -78,12 +99,14 @@ impl FileStore {
     /// Opens (or creates) `dir/mcpd.redb`, keeping at most `retention` events per session, and
     /// drops the sessions that expired while no process had it open.
     pub fn open(dir: &Path, retention: usize) -> Result<FileStore> {
-        std::fs::create_dir_all(dir).map_err(|e| failed(format!("cannot create {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| failed(format!("cannot create {}: {e}", dir.display())))?;
         let path = dir.join("mcpd.redb");
         let db = Database::create(&path).map_err(|e| match e {
-            redb::DatabaseError::DatabaseAlreadyOpen => {
-                failed(format!("{} is in use by another process (one mcpd per data directory)", path.display()))
-            }
+            redb::DatabaseError::DatabaseAlreadyOpen => failed(format!(
+                "{} is in use by another process (one mcpd per data directory)",
+                path.display()
+            )),
             e => failed(format!("cannot open {}: {e}", path.display())),
         })?;
         let db = Arc::new(db);
@@ -94,7 +117,12 @@ impl FileStore {
             .name("mcpd-file".into())
             .spawn(move || write_loop(&writer_db, &queue, retention))
             .map_err(failed)?;
-        let store = FileStore { db, writes, topics: Topics::default(), path };
+        let store = FileStore {
+            db,
+            writes,
+            topics: Topics::default(),
+            path,
+        };
         store.request_blocking(Op::Sweep { now: now_ms() })?;
         Ok(store)
     }
@@ -106,17 +134,32 @@ impl FileStore {
 
     async fn request(&self, op: Op) -> Result<u64> {
         let (reply, answer) = async_channel::bounded(1);
-        self.writes.send(Write { op, reply }).await.map_err(|_| failed("the writer thread stopped"))?;
-        answer.recv().await.map_err(|_| failed("the writer thread stopped"))?.map_err(failed)
+        self.writes
+            .send(Write { op, reply })
+            .await
+            .map_err(|_| failed("the writer thread stopped"))?;
+        answer
+            .recv()
+            .await
+            .map_err(|_| failed("the writer thread stopped"))?
+            .map_err(failed)
     }
 
     fn request_blocking(&self, op: Op) -> Result<u64> {
         let (reply, answer) = async_channel::bounded(1);
-        self.writes.send_blocking(Write { op, reply }).map_err(|_| failed("the writer thread stopped"))?;
-        answer.recv_blocking().map_err(|_| failed("the writer thread stopped"))?.map_err(failed)
+        self.writes
+            .send_blocking(Write { op, reply })
+            .map_err(|_| failed("the writer thread stopped"))?;
+        answer
+            .recv_blocking()
+            .map_err(|_| failed("the writer thread stopped"))?
+            .map_err(failed)
     }
 
-    fn read<T>(&self, f: impl FnOnce(&redb::ReadTransaction) -> std::result::Result<T, redb::Error>) -> Result<T> {
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&redb::ReadTransaction) -> std::result::Result<T, redb::Error>,
+    ) -> Result<T> {
         let txn = self.db.begin_read().map_err(failed)?;
         f(&txn).map_err(failed)
     }
@@ -132,7 +175,11 @@ fn absent<T: Default>(e: redb::TableError) -> std::result::Result<T, redb::Error
 
 impl Store for FileStore {
     async fn save(&self, session: &str, snapshot: &str, ttl: Duration) -> Result<()> {
-        let op = Op::Save { id: session.to_owned(), snapshot: snapshot.to_owned(), expires: expiry(ttl) };
+        let op = Op::Save {
+            id: session.to_owned(),
+            snapshot: snapshot.to_owned(),
+            expires: expiry(ttl),
+        };
         self.request(op).await.map(drop)
     }
 
@@ -143,7 +190,7 @@ impl Store for FileStore {
                 Ok(t) => t,
                 Err(e) => return absent(e),
             };
-            if !expiries.get(session)?.is_some_and(|e| e.value() > now) {
+            if expiries.get(session)?.is_none_or(|e| e.value() <= now) {
                 return Ok(None);
             }
             let snapshots = txn.open_table(SNAPSHOTS)?;
@@ -152,12 +199,19 @@ impl Store for FileStore {
     }
 
     async fn touch(&self, session: &str, ttl: Duration) -> Result<bool> {
-        let op = Op::Touch { id: session.to_owned(), expires: expiry(ttl), now: now_ms() };
+        let op = Op::Touch {
+            id: session.to_owned(),
+            expires: expiry(ttl),
+            now: now_ms(),
+        };
         self.request(op).await.map(|live| live == 1)
     }
 
     async fn delete(&self, session: &str) -> Result<bool> {
-        let op = Op::Delete { id: session.to_owned(), now: now_ms() };
+        let op = Op::Delete {
+            id: session.to_owned(),
+            now: now_ms(),
+        };
         self.request(op).await.map(|live| live == 1)
     }
 
@@ -180,7 +234,12 @@ impl Store for FileStore {
     }
 
     async fn append(&self, session: &str, stream: &str, data: &str, is_last: bool) -> Result<u64> {
-        let op = Op::Append { id: session.to_owned(), stream: stream.to_owned(), data: data.to_owned(), is_last };
+        let op = Op::Append {
+            id: session.to_owned(),
+            stream: stream.to_owned(),
+            data: data.to_owned(),
+            is_last,
+        };
         let seq = self.request(op).await?;
         self.topics.publish(&events_topic(session), stream);
         Ok(seq)
@@ -197,7 +256,12 @@ impl Store for FileStore {
                 let (key, value) = entry?;
                 let (their_stream, data, is_last) = value.value();
                 if their_stream == stream {
-                    found.push(Event { seq: key.value().1, stream: stream.to_owned(), data: data.to_owned(), is_last });
+                    found.push(Event {
+                        seq: key.value().1,
+                        stream: stream.to_owned(),
+                        data: data.to_owned(),
+                        is_last,
+                    });
                 }
             }
             Ok(found)
@@ -215,7 +279,9 @@ impl Store for FileStore {
 
     async fn sweep(&self) -> Result<usize> {
         self.topics.prune();
-        self.request(Op::Sweep { now: now_ms() }).await.map(|n| n as usize)
+        self.request(Op::Sweep { now: now_ms() })
+            .await
+            .map(|n| n as usize)
     }
 
     async fn is_ready(&self) -> bool {
@@ -254,13 +320,22 @@ type Tables<'t> = (
     redb::Table<'t, (&'static str, u64), (&'static str, &'static str, bool)>,
 );
 
-fn commit(db: &Database, batch: &[Write], retention: u64) -> std::result::Result<Vec<u64>, redb::Error> {
+fn commit(
+    db: &Database,
+    batch: &[Write],
+    retention: u64,
+) -> std::result::Result<Vec<u64>, redb::Error> {
     let mut txn = db.begin_write()?;
     if batch.iter().all(|w| matches!(w.op, Op::Touch { .. })) {
-        txn.set_durability(Durability::None).map_err(|e| redb::Error::Corrupted(e.to_string()))?;
+        txn.set_durability(Durability::None)
+            .map_err(|e| redb::Error::Corrupted(e.to_string()))?;
     }
     let replies = {
-        let mut tables = (txn.open_table(SNAPSHOTS)?, txn.open_table(EXPIRIES)?, txn.open_table(EVENTS)?);
+        let mut tables = (
+            txn.open_table(SNAPSHOTS)?,
+            txn.open_table(EXPIRIES)?,
+            txn.open_table(EVENTS)?,
+        );
         let mut replies = Vec::with_capacity(batch.len());
         for write in batch {
             replies.push(apply(&mut tables, &write.op, retention)?);
@@ -271,7 +346,11 @@ fn commit(db: &Database, batch: &[Write], retention: u64) -> std::result::Result
     Ok(replies)
 }
 
-fn is_live(expiries: &redb::Table<'_, &'static str, u64>, id: &str, now: u64) -> std::result::Result<bool, redb::Error> {
+fn is_live(
+    expiries: &redb::Table<'_, &'static str, u64>,
+    id: &str,
+    now: u64,
+) -> std::result::Result<bool, redb::Error> {
     Ok(expiries.get(id)?.is_some_and(|e| e.value() > now))
 }
 
@@ -282,9 +361,17 @@ fn remove_session(tables: &mut Tables<'_>, id: &str) -> std::result::Result<(), 
     Ok(())
 }
 
-fn apply(tables: &mut Tables<'_>, op: &Op, retention: u64) -> std::result::Result<u64, redb::Error> {
+fn apply(
+    tables: &mut Tables<'_>,
+    op: &Op,
+    retention: u64,
+) -> std::result::Result<u64, redb::Error> {
     match op {
-        Op::Save { id, snapshot, expires } => {
+        Op::Save {
+            id,
+            snapshot,
+            expires,
+        } => {
             tables.0.insert(id.as_str(), snapshot.as_str())?;
             tables.1.insert(id.as_str(), expires)?;
             Ok(1)
@@ -301,10 +388,22 @@ fn apply(tables: &mut Tables<'_>, op: &Op, retention: u64) -> std::result::Resul
             remove_session(tables, id)?;
             Ok(live as u64)
         }
-        Op::Append { id, stream, data, is_last } => {
-            let last = tables.2.range((id.as_str(), 0)..=(id.as_str(), u64::MAX))?.next_back().transpose()?;
+        Op::Append {
+            id,
+            stream,
+            data,
+            is_last,
+        } => {
+            let last = tables
+                .2
+                .range((id.as_str(), 0)..=(id.as_str(), u64::MAX))?
+                .next_back()
+                .transpose()?;
             let seq = last.map_or(0, |(key, _)| key.value().1) + 1;
-            tables.2.insert((id.as_str(), seq), (stream.as_str(), data.as_str(), *is_last))?;
+            tables.2.insert(
+                (id.as_str(), seq),
+                (stream.as_str(), data.as_str(), *is_last),
+            )?;
             if seq > retention {
                 tables.2.remove((id.as_str(), seq - retention))?;
             }

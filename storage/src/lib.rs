@@ -3,7 +3,7 @@
 //!
 //! # The contract
 //!
-//! Every backend ([`MemoryStore`], [`FileStore`]) guarantees the same things, and
+//! Every backend ([`MemoryStore`], [`FileStore`], [`RedisStore`]) guarantees the same things, and
 //! `storage/tests/` runs one suite against each of them:
 //!
 //! * **Sessions.** [`Store::save`] writes a full snapshot (opaque text, JSON in practice: the
@@ -19,6 +19,8 @@
 //!   ([`Store::subscribe`]); a subscription ends when its [`Subscription`] is dropped. Appending to
 //!   a session's log publishes on [`events_topic`] for that session, so whoever holds the live
 //!   stream learns of it. Delivery is at-most-once: a subscriber that arrives later reads the log.
+//!   A subscription is active when `subscribe` returns, so subscribe first, then read the log.
+//!   Delivery needs [`Store::run`] running alongside (the server spawns it).
 //! * **Failure.** Every fallible call returns [`Error`]; [`ErrorKind::Unavailable`] means the
 //!   backend cannot be reached right now and the caller should answer "try again" (HTTP 503)
 //!   rather than treat the session as gone.
@@ -32,10 +34,12 @@
 mod error;
 mod file;
 mod memory;
+mod redis;
 mod topics;
 
 use std::time::Duration;
 
+pub use self::redis::RedisStore;
 pub use error::{Error, ErrorKind};
 pub use file::FileStore;
 pub use memory::MemoryStore;
@@ -100,6 +104,11 @@ pub trait Store {
     async fn sweep(&self) -> Result<usize>;
     /// Whether the backend is reachable now (readiness).
     async fn is_ready(&self) -> bool;
+    /// Background work the server runs for the store's lifetime (Redis: handing published
+    /// messages to local subscribers). Never returns.
+    async fn run(&self) {
+        std::future::pending::<()>().await
+    }
 }
 
 /// The backend chosen at start-up (static dispatch over every compiled backend).
@@ -109,6 +118,8 @@ pub enum AnyStore {
     Memory(MemoryStore),
     /// One crash-safe database file (redb).
     File(FileStore),
+    /// Redis, shared by every node.
+    Redis(RedisStore),
 }
 
 impl AnyStore {
@@ -117,6 +128,7 @@ impl AnyStore {
         match self {
             AnyStore::Memory(_) => "memory",
             AnyStore::File(_) => "file",
+            AnyStore::Redis(_) => "redis",
         }
     }
 }
@@ -127,6 +139,7 @@ macro_rules! forward {
         match $self {
             AnyStore::Memory(s) => s.$method($($arg),*).await,
             AnyStore::File(s) => s.$method($($arg),*).await,
+            AnyStore::Redis(s) => s.$method($($arg),*).await,
         }
     };
 }
@@ -164,5 +177,8 @@ impl Store for AnyStore {
     }
     async fn is_ready(&self) -> bool {
         forward!(self.is_ready())
+    }
+    async fn run(&self) {
+        forward!(self.run())
     }
 }

