@@ -1,4 +1,5 @@
-//! Session admin: `GET /sessions` lists this node's live sessions (paginated), and
+//! Session admin: `GET /sessions` lists this node's live sessions (paginated; with their log
+//! level and resource subscriptions), and
 //! `DELETE /sessions/:id` ends one (its streams close, later requests get 404).
 //!
 //! These routes sit behind the same Host/Origin guard as `/mcp`; mcpd binds to loopback by
@@ -42,6 +43,8 @@ pub fn list(app: &App, req: &Request) -> Response {
                 "protocolVersion": s.version().as_str(),
                 "client": { "name": client["name"], "version": client["version"] },
                 "initialized": s.is_initialized.get(),
+                "logLevel": s.log_level.get().map(|l| l.as_str()),
+                "subscriptions": *s.subscriptions.borrow(),
                 "createdMs": s.created_ms,
                 "lastSeenMs": s.last_seen_ms(),
                 "nodeId": node,

@@ -195,7 +195,7 @@ fn resources_are_read_live() {
     }
     let config = read(&mut c, "config://server");
     assert_eq!(config["nodeId"], "reader");
-    assert_eq!(config["store"], "memory");
+    assert_eq!(config["store"], server.backing.kind());
     let templates = c.call(&s, 3, "resources/templates/list", json!({})).json();
     assert!(templates["result"]["resourceTemplates"].is_array());
 }

@@ -349,7 +349,7 @@ fn unknown_path_is_404_json_and_health_reports_the_node() {
             body["nodeId"].as_str(),
             body["store"].as_str()
         ),
-        (Some("ok"), Some("edge7"), Some("memory"))
+        (Some("ok"), Some("edge7"), Some(server.backing.kind()))
     );
     assert!(
         body["sessions"].is_u64() && body["uptimeSeconds"].is_u64() && body["version"].is_string()

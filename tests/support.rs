@@ -7,12 +7,20 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use std::rc::Rc;
+
 use serde_json::{json, Value};
 
-/// A running server process, killed (by pid) when dropped.
+use crate::backing::Backing;
+
+/// A running server process, killed (by pid) when dropped, with the store it runs on.
 pub struct Server {
     pub child: Child,
     pub addr: String,
+    /// The store (unless the test picked one with `--store`, the one `MCPD_TEST_STORE` names).
+    pub backing: Rc<Backing>,
+    path: PathBuf,
+    args: Vec<String>,
 }
 
 /// The example binaries sit next to the test binary's `deps` directory.
@@ -40,9 +48,31 @@ impl Server {
     }
 
     fn start(path: PathBuf, args: &[&str]) -> Server {
-        let mut child = Command::new(path)
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let backing = if args.iter().any(|a| a == "--store") {
+            Backing::Memory
+        } else {
+            Backing::from_env()
+        };
+        Server::launch(path, args, Rc::new(backing))
+    }
+
+    /// Starts `examples/everything` on a given store.
+    pub fn everything_on(backing: Backing, args: &[&str]) -> Server {
+        let args = args.iter().map(|a| a.to_string()).collect();
+        Server::launch(example("everything"), args, Rc::new(backing))
+    }
+
+    fn launch(path: PathBuf, args: Vec<String>, backing: Rc<Backing>) -> Server {
+        let store_args = if args.iter().any(|a| a == "--store") {
+            Vec::new()
+        } else {
+            backing.args()
+        };
+        let mut child = Command::new(&path)
             .args(["--port", "0", "--log-level", "warn"])
-            .args(args)
+            .args(&store_args)
+            .args(&args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -57,7 +87,21 @@ impl Server {
             .and_then(|rest| rest.split('/').next())
             .unwrap_or_else(|| panic!("no address in banner {line:?}"))
             .to_owned();
-        Server { child, addr }
+        Server {
+            child,
+            addr,
+            backing,
+            path,
+            args,
+        }
+    }
+
+    /// `kill -9`, then the same binary with the same flags and store again (a new port).
+    pub fn crash_and_restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let again = Server::launch(self.path.clone(), self.args.clone(), self.backing.clone());
+        drop(std::mem::replace(self, again));
     }
 
     /// A client connected to this server.

@@ -2,13 +2,17 @@
 //! processes on 127.0.0.1:0.
 
 mod app;
+mod backing;
 mod connection;
 mod flags;
 mod jsonrpc;
 mod legacy;
 mod lifecycle;
 mod mcp;
+#[path = "../storage/tests/redis_server/mod.rs"]
+mod redis_server;
 mod routes;
 mod status;
+mod stores;
 mod streams;
 mod support;

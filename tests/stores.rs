@@ -1,0 +1,129 @@
+//! The file and Redis stores under a real mcpd: a session outlives a `kill -9` of mcpd with its
+//! log level, subscriptions and event log, and a Redis that dies and comes back is survived.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::backing::Backing;
+use crate::support::{Client, Server, ACCEPT_BOTH, JSON};
+
+fn health(server: &Server) -> u16 {
+    server.client().request("GET", "/health", &[], "").status
+}
+
+fn wait_for_health(server: &Server, status: u16) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while health(server) != status {
+        assert!(Instant::now() < deadline, "/health never became {status}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn session_entry(c: &mut Client, id: &str) -> Value {
+    let list = c.request("GET", "/sessions", &[], "").json();
+    list["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+fn survives_a_crash(backing: Backing) {
+    let kind = backing.kind();
+    let mut server = Server::everything_on(backing, &[]);
+    let mut c = server.client();
+    let s = c.initialize("2025-11-25");
+    c.call(&s, 1, "logging/setLevel", json!({"level": "warning"}));
+    c.call(
+        &s,
+        2,
+        "resources/subscribe",
+        json!({"uri": "test://watched-resource"}),
+    );
+    let call = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {
+        "name": "slow_progress", "arguments": {"steps": 3, "interval_ms": 10}, "_meta": {"progressToken": "p"}}});
+    c.send(
+        "POST",
+        "/mcp",
+        &[ACCEPT_BOTH, JSON, ("mcp-session-id", &s)],
+        &call.to_string(),
+    );
+    assert_eq!(c.read_head().0, 200);
+    let before = c.read_events(usize::MAX);
+    let first_progress = before
+        .iter()
+        .find(|e| !e.data.is_empty())
+        .and_then(|e| e.id.clone())
+        .unwrap();
+
+    server.crash_and_restart();
+    let mut c = server.client();
+    let echoed = c.call(&s, 4, "tools/call", json!({"name": "test_simple_text"}));
+    assert_eq!(echoed.status, 200, "{kind}: the session id keeps working");
+    let entry = session_entry(&mut c, &s);
+    assert_eq!(entry["logLevel"], "warning", "{kind}: {entry}");
+    assert_eq!(
+        entry["subscriptions"],
+        json!(["test://watched-resource"]),
+        "{kind}"
+    );
+    let quiet = c.call(
+        &s,
+        5,
+        "tools/call",
+        json!({"name": "test_tool_with_logging"}),
+    );
+    assert!(
+        quiet.content_type().starts_with("application/json"),
+        "{kind}: info logs stay below warning"
+    );
+    let mut resumed = server.client();
+    assert_eq!(resumed.open_get(&s, Some(&first_progress)), 200);
+    let replayed: Vec<Value> = resumed
+        .read_events(usize::MAX)
+        .iter()
+        .filter(|e| !e.data.is_empty())
+        .map(|e| e.json())
+        .collect();
+    assert_eq!(
+        replayed.len(),
+        3,
+        "{kind}: two progress events and the result: {replayed:?}"
+    );
+    assert_eq!(replayed[2]["id"], 3);
+}
+
+#[test]
+fn a_file_store_session_survives_kill_9() {
+    survives_a_crash(Backing::file());
+}
+
+#[test]
+fn a_redis_store_session_survives_kill_9() {
+    survives_a_crash(Backing::redis());
+}
+
+#[test]
+fn redis_going_away_makes_mcpd_unready_and_it_recovers_by_itself() {
+    let server = Server::everything_on(Backing::redis_persistent(), &[]);
+    let mut c = server.client();
+    let s = c.initialize("2025-11-25");
+    assert_eq!(health(&server), 200);
+    let Backing::Redis(redis) = &*server.backing else {
+        unreachable!("a redis backing")
+    };
+    redis.borrow_mut().kill();
+    wait_for_health(&server, 503);
+    let refused = c.call(&s, 1, "ping", json!({}));
+    assert_eq!((refused.status, refused.error_code()), (503, -32000));
+    redis.borrow_mut().restart();
+    wait_for_health(&server, 200);
+    assert_eq!(
+        server.client().call(&s, 2, "ping", json!({})).status,
+        200,
+        "the session survived in Redis"
+    );
+}
