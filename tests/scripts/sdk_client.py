@@ -1,8 +1,8 @@
 """Drives mcpd with the official MCP Python SDK client and checks what comes back.
 
-Usage: sdk_client.py BASE_URL MODE, MODE one of auto (server/discover probe, then initialize),
+Usage: sdk_client.py BASE_URL MODE STORE, MODE one of auto (server/discover probe, then initialize),
 legacy (plain initialize) over Streamable HTTP at BASE_URL/mcp, or sse (the legacy HTTP+SSE
-transport at BASE_URL/sse).
+transport at BASE_URL/sse); STORE is the store mcpd runs on (memory, file or redis).
 """
 import asyncio
 import json
@@ -12,7 +12,7 @@ from mcp.client import Client
 from mcp.client.sse import sse_client
 
 
-async def main(base: str, mode: str) -> None:
+async def main(base: str, mode: str, store: str) -> None:
     target = sse_client(f"{base}/sse") if mode == "sse" else f"{base}/mcp"
     async with Client(target, mode="legacy" if mode == "sse" else mode) as client:
         assert client.protocol_version == "2025-11-25", client.protocol_version
@@ -27,8 +27,8 @@ async def main(base: str, mode: str) -> None:
         info = json.loads((await client.read_resource("system://info")).contents[0].text)
         assert info["nodeId"] == "sdk-test" and info["pid"] > 0, info
         config = json.loads((await client.read_resource("config://server")).contents[0].text)
-        assert config["store"] == "memory", config
-    print(f"python sdk client ({mode}): initialize, tools/list, echo, calculator, 2 resources: ok")
+        assert config["store"] == store, config
+    print(f"python sdk client ({mode}, {store} store): initialize, tools/list, echo, calculator, 2 resources: ok")
 
 
-asyncio.run(main(sys.argv[1], sys.argv[2]))
+asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3]))
