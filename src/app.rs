@@ -42,8 +42,11 @@ pub struct AppState {
     pub started: Instant,
     /// Cancel handles of requests still running, by `session|request-id`; dropping one cancels.
     pub in_flight: RefCell<HashMap<String, async_channel::Sender<()>>>,
-    /// Source of stream names and server→client request ids, unique in this process.
+    /// Source of stream names, throwaway log keys and server→client request ids.
     pub counter: Cell<u64>,
+    /// Random letters drawn at start that make those names unique across processes and restarts
+    /// (several nodes share a Redis; a restarted node finds its old logs in the store).
+    pub name_prefix: String,
 }
 
 impl App {
@@ -56,6 +59,7 @@ impl App {
         shutdown: Shutdown,
     ) -> std::io::Result<App> {
         let sessions = Sessions::new(&config)?;
+        let name_prefix = sessions.alphanumeric(8);
         Ok(App {
             state: Rc::new(AppState {
                 config,
@@ -67,6 +71,7 @@ impl App {
                 started: Instant::now(),
                 in_flight: RefCell::default(),
                 counter: Cell::new(0),
+                name_prefix,
             }),
         })
     }
@@ -78,10 +83,10 @@ impl App {
 }
 
 impl AppState {
-    /// A number not handed out before in this process.
-    pub fn next_number(&self) -> u64 {
+    /// A name not handed out before by any process: `kind`, this process's prefix, a counter.
+    pub fn unique_name(&self, kind: char) -> String {
         let n = self.counter.get() + 1;
         self.counter.set(n);
-        n
+        format!("{kind}{}{n}", self.name_prefix)
     }
 }

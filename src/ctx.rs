@@ -147,7 +147,7 @@ impl Ctx {
         let session = self.session().ok_or_else(|| {
             RpcError::internal(format!("{method} needs a session (not --stateless)"))
         })?;
-        let id = format!("s{}", app.next_number());
+        let id = app.unique_name('s');
         let topic = response_topic(&session.id, &jsonrpc::id_key(&Value::String(id.clone())));
         let unavailable = |e: mcpd_storage::Error| RpcError::internal(e.to_string());
         let answers = app.store.subscribe(&topic).await.map_err(unavailable)?;

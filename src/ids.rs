@@ -60,6 +60,19 @@ impl IdGenerator {
     }
 }
 
+impl IdGenerator {
+    /// `len` random letters and digits (names that must not repeat across processes).
+    pub fn alphanumeric(&mut self, len: usize) -> String {
+        const ALNUM: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        let block = self.rng.rand();
+        block
+            .iter()
+            .take(len.min(64))
+            .map(|b| ALNUM[usize::from(*b) % 62] as char)
+            .collect()
+    }
+}
+
 /// The node prefix of a session id, if it has one.
 pub fn node_of(session_id: &str) -> Option<&str> {
     session_id.split_once('.').map(|(node, _)| node)

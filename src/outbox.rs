@@ -91,7 +91,7 @@ impl Outbox {
         let (key, throwaway) = match session {
             Some(id) => (id.to_owned(), None),
             None => {
-                let key = format!("t{}", app.next_number());
+                let key = app.unique_name('t');
                 let log = ThrowawayLog {
                     app: app.clone(),
                     key: key.clone(),

@@ -47,6 +47,11 @@ impl Sessions {
         })
     }
 
+    /// Random letters and digits from the session-id generator.
+    pub fn alphanumeric(&self, len: usize) -> String {
+        self.ids.borrow_mut().alphanumeric(len)
+    }
+
     /// How many sessions are live on this node.
     pub fn count(&self) -> usize {
         self.map.borrow().len()

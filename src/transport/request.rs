@@ -49,7 +49,7 @@ type Work = Pin<Box<dyn Future<Output = Outcome>>>;
 
 /// Builds the outbox and the handler's future for a call.
 fn prepare(state: &Rc<AppState>, call: Call, route: Route) -> (Rc<Outbox>, Work, Value) {
-    let stream = format!("r{}", state.next_number());
+    let stream = state.unique_name('r');
     let session_id = call.session.as_ref().map(|s| s.id.as_str());
     let outbox = Rc::new(Outbox::new(state, session_id, stream, route));
     let ctx = Ctx::new(
