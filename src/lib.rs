@@ -148,10 +148,23 @@ pub fn serve(config: Config, registry: Registry) -> std::io::Result<()> {
         executor
             .spawn(async move { deliveries.state.store.run().await })
             .detach();
+        executor.spawn(follow_endings(app.clone())).detach();
         server::run(listener, app, shutdown).await;
     }));
     log::info(format_args!("stopped"));
     Ok(())
+}
+
+/// Keeps this node's session copies in step with endings elsewhere, resubscribing after a
+/// store outage.
+async fn follow_endings(app: App) {
+    let state = &app.state;
+    loop {
+        if let Err(e) = state.sessions.follow_endings(&state.store).await {
+            log::debug(format_args!("session endings not followed: {e}"));
+        }
+        async_io::Timer::after(Duration::from_secs(1)).await;
+    }
 }
 
 /// Expires idle sessions without a request touching them.

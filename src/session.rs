@@ -67,6 +67,8 @@ pub struct Session {
     pub is_initialized: Cell<bool>,
     /// Last request, for the sliding TTL.
     pub last_seen: Cell<Instant>,
+    /// Last time the store's TTL was slid (touches are spaced out; see `sessions.rs`).
+    pub touched_at: Cell<Instant>,
     /// Whether the session's own stream (GET `/mcp`, or the legacy `/sse` stream) is open: one at
     /// a time, a second gets 409.
     pub has_get_stream: Cell<bool>,
@@ -91,6 +93,7 @@ impl Session {
             subscriptions: RefCell::default(),
             is_initialized: Cell::new(false),
             last_seen: Cell::new(now),
+            touched_at: Cell::new(now),
             has_get_stream: Cell::new(false),
             open_streams: Cell::new(0),
         }

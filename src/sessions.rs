@@ -1,5 +1,11 @@
 //! This node's sessions: created, found (or restored from the store), ended, and expired on a
 //! schedule (`--session-ttl` of idleness, `--init-timeout` for sessions never initialized).
+//!
+//! Each node keeps a copy of the sessions it serves. A request finds its copy without asking the
+//! store; the store's TTL is slid at most once a second per session, and that touch also tells
+//! whether the session still exists. When any node ends a session it publishes the id on
+//! [`ENDED_TOPIC`], and every node drops its copy at once; a node that missed the message (say,
+//! while Redis was away) finds out at its next touch.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -13,6 +19,11 @@ use crate::ids::IdGenerator;
 use crate::mcp::lifecycle::Hello;
 use crate::session::{Session, Transport};
 use crate::transport::event_stream::CLOSE_ALL;
+
+/// The topic on which the id of every ended session is published, so that each node drops its
+/// copy at once. (Touches are spaced out, so without this a node would find out at its next
+/// touch of that session, at most `touch_every` later.)
+pub const ENDED_TOPIC: &str = "ended";
 
 /// Why a session could not be created.
 #[derive(Debug)]
@@ -30,6 +41,9 @@ pub struct Sessions {
     ids: RefCell<IdGenerator>,
     node_id: String,
     ttl: Duration,
+    /// How often a busy session's TTL is slid in the store: at most once a second (a quarter of
+    /// the TTL when that is shorter), so a request usually costs no store round trip at all.
+    touch_every: Duration,
     init_timeout: Duration,
     max: usize,
 }
@@ -42,6 +56,7 @@ impl Sessions {
             ids: RefCell::new(IdGenerator::new(&config.node_id)?),
             node_id: config.node_id.clone(),
             ttl: config.session_ttl,
+            touch_every: (config.session_ttl / 4).min(Duration::from_secs(1)),
             init_timeout: config.init_timeout,
             max: config.max_sessions,
         })
@@ -113,12 +128,19 @@ impl Sessions {
         let now = Instant::now();
         let local = self.map.borrow().get(id).cloned();
         if let Some(session) = local {
-            if self.is_live(&session, now) && store.touch(id, self.ttl).await? {
-                session.last_seen.set(now);
-                return Ok(Some(session));
+            if !self.is_live(&session, now) {
+                self.map.borrow_mut().remove(id);
+                return Ok(None);
             }
-            self.map.borrow_mut().remove(id);
-            return Ok(None);
+            if now.duration_since(session.touched_at.get()) >= self.touch_every {
+                if !store.touch(id, self.ttl).await? {
+                    self.map.borrow_mut().remove(id);
+                    return Ok(None);
+                }
+                session.touched_at.set(now);
+            }
+            session.last_seen.set(now);
+            return Ok(Some(session));
         }
         let snapshot = store
             .load(id)
@@ -133,13 +155,28 @@ impl Sessions {
         Ok(Some(session))
     }
 
-    /// Ends a session: forgets it here, deletes it (and its event log) from the store, and tells
-    /// its open streams to close. `false` when it was not live.
+    /// Ends a session: forgets it here, deletes it (and its event log) from the store, tells its
+    /// open streams to close and every node to forget it. `false` when it was not live.
     pub async fn remove(&self, store: &AnyStore, id: &str) -> mcpd_storage::Result<bool> {
-        let was_local = self.map.borrow_mut().remove(id).is_some();
+        let was_local = self.forget(id);
         let was_stored = store.delete(id).await?;
         store.publish(&events_topic(id), CLOSE_ALL).await?;
+        store.publish(ENDED_TOPIC, id).await?;
         Ok(was_stored || was_local)
+    }
+
+    /// Drops this node's copy of a session (another node ended it); whether there was one.
+    pub fn forget(&self, id: &str) -> bool {
+        self.map.borrow_mut().remove(id).is_some()
+    }
+
+    /// Forgets, for as long as the store runs, every session that any node ends.
+    pub async fn follow_endings(&self, store: &AnyStore) -> mcpd_storage::Result<()> {
+        let endings = store.subscribe(ENDED_TOPIC).await?;
+        while let Some(id) = endings.next().await {
+            self.forget(&id);
+        }
+        Ok(())
     }
 
     /// Ends sessions never initialized within `--init-timeout`, forgets those idle past the TTL

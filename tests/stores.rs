@@ -117,13 +117,48 @@ fn redis_going_away_makes_mcpd_unready_and_it_recovers_by_itself() {
     };
     redis.borrow_mut().kill();
     wait_for_health(&server, 503);
+    let new_session = c.post(None, &crate::support::initialize_body("2025-11-25"), &[]);
+    assert_eq!(
+        (new_session.status, new_session.error_code()),
+        (503, -32000)
+    );
+    std::thread::sleep(Duration::from_millis(1100));
     let refused = c.call(&s, 1, "ping", json!({}));
-    assert_eq!((refused.status, refused.error_code()), (503, -32000));
+    assert_eq!(
+        (refused.status, refused.error_code()),
+        (503, -32000),
+        "its TTL is due to slide, which needs Redis"
+    );
     redis.borrow_mut().restart();
     wait_for_health(&server, 200);
     assert_eq!(
         server.client().call(&s, 2, "ping", json!({})).status,
         200,
         "the session survived in Redis"
+    );
+}
+
+#[test]
+fn a_session_ended_on_one_node_is_gone_at_once_on_another() {
+    let a = Server::everything_on(Backing::redis(), &[]);
+    let b = a.another_node();
+    let s = a.client().initialize("2025-11-25");
+    let mut on_b = b.client();
+    assert_eq!(
+        on_b.call(&s, 1, "ping", json!({})).status,
+        200,
+        "node B serves node A's session"
+    );
+    assert_eq!(
+        a.client()
+            .request("DELETE", "/mcp", &[("mcp-session-id", &s)], "")
+            .status,
+        200
+    );
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(
+        on_b.call(&s, 2, "ping", json!({})).status,
+        404,
+        "B's copy went with the ending"
     );
 }

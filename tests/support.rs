@@ -96,6 +96,11 @@ impl Server {
         }
     }
 
+    /// A second process of the same binary, flags and store (a new port): another node.
+    pub fn another_node(&self) -> Server {
+        Server::launch(self.path.clone(), self.args.clone(), self.backing.clone())
+    }
+
     /// `kill -9`, then the same binary with the same flags and store again (a new port).
     pub fn crash_and_restart(&mut self) {
         let _ = self.child.kill();
