@@ -165,6 +165,7 @@ fn bad_values_name_their_flag() {
         (vec!["--shutdown-grace", "-3s"], "--shutdown-grace"),
         (vec!["--page-size", "0"], "--page-size"),
         (vec!["--event-retention", "0"], "--event-retention"),
+        (vec!["--init-timeout", "soon"], "--init-timeout"),
         (vec!["--port", "70000"], "--port"),
         (vec!["--max-body", "lots"], "--max-body"),
     ] {
@@ -222,6 +223,9 @@ fn help_documents_every_flag_with_its_default() {
         "--shutdown-grace",
         "--page-size",
         "--event-retention",
+        "--data-dir",
+        "--redis-url",
+        "--init-timeout",
     ] {
         let line = help
             .lines()
@@ -249,4 +253,38 @@ fn a_port_in_use_exits_1_with_a_clear_message() {
     let out = run_binary(&["--port", &port]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot listen"));
+}
+
+#[test]
+fn store_flags_pick_the_backend_and_passwords_never_show() {
+    use mcpd::config::mask_password;
+    let redis = config(&[
+        "--store",
+        "redis",
+        "--redis-url",
+        "redis://:s3cret@10.0.0.5:6380/2",
+    ])
+    .unwrap();
+    assert_eq!(
+        redis.store,
+        StoreKind::Redis("redis://:s3cret@10.0.0.5:6380/2".into())
+    );
+    let shown = redis.to_json().to_string();
+    assert!(
+        !shown.contains("s3cret") && shown.contains("10.0.0.5:6380"),
+        "{shown}"
+    );
+    assert_eq!(
+        mask_password("redis://user:pw@host:1/0"),
+        "redis://user:****@host:1/0"
+    );
+    assert_eq!(mask_password("redis://host:1"), "redis://host:1");
+    let file = config(&["--store", "file", "--data-dir", "/tmp/x"]).unwrap();
+    assert_eq!(file.store, StoreKind::File("/tmp/x".into()));
+    assert!(config(&["--store", "redis", "--redis-url", "http://nope"])
+        .unwrap_err()
+        .contains("--redis-url"));
+    assert!(config(&["--store", "file", "--data-dir", ""])
+        .unwrap_err()
+        .contains("--data-dir"));
 }
