@@ -91,6 +91,8 @@ struct Write {
 pub struct FileStore {
     db: Arc<Database>,
     writes: async_channel::Sender<Write>,
+    /// Joined on drop, so the file is closed (and may be reopened) once the store is gone.
+    writer: Option<std::thread::JoinHandle<()>>,
     topics: Topics,
     path: PathBuf,
 }
@@ -113,13 +115,14 @@ impl FileStore {
         let (writes, queue) = async_channel::unbounded();
         let writer_db = db.clone();
         let retention = retention.max(1) as u64;
-        std::thread::Builder::new()
+        let writer = std::thread::Builder::new()
             .name("mcpd-file".into())
             .spawn(move || write_loop(&writer_db, &queue, retention))
             .map_err(failed)?;
         let store = FileStore {
             db,
             writes,
+            writer: Some(writer),
             topics: Topics::default(),
             path,
         };
@@ -162,6 +165,15 @@ impl FileStore {
     ) -> Result<T> {
         let txn = self.db.begin_read().map_err(failed)?;
         f(&txn).map_err(failed)
+    }
+}
+
+impl Drop for FileStore {
+    fn drop(&mut self) {
+        self.writes.close();
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
     }
 }
 

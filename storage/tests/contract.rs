@@ -184,8 +184,8 @@ fn the_file_store_keeps_everything_across_a_reopen_and_refuses_a_second_opener()
             "{second}"
         );
         drop(store);
-        async_io::Timer::after(Duration::from_millis(80)).await;
-        let store = FileStore::open(&dir, 10).unwrap();
+        async_io::Timer::after(Duration::from_millis(80)).await; // "brief" expires meanwhile
+        let store = FileStore::open(&dir, 10).expect("the file is free once the store is dropped");
         assert_eq!(
             store.load("kept").await.unwrap().as_deref(),
             Some("{\"n\":1}")
