@@ -13,15 +13,12 @@ use std::time::Duration;
 
 use async_h1::server::{decode, Encoder};
 use async_io::{Async, Timer};
-use futures_lite::{io, AsyncReadExt, AsyncWriteExt, FutureExt};
+use futures_lite::{io, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, FutureExt};
 use http_types::{Method, Response, StatusCode};
 
 use crate::app::App;
 use crate::error::Error;
 use crate::shutdown::Shutdown;
-
-/// The write buffer of an SSE response: events are small, and an open stream keeps it.
-const STREAM_BUFFER: usize = 1024;
 
 /// Unread request body a keep-alive connection may skip past; more closes the connection.
 const DRAIN_ALLOWANCE: u64 = 64 * 1024;
@@ -86,14 +83,20 @@ pub async fn run(listener: Async<TcpListener>, app: App, shutdown: Shutdown) {
         };
         let app = app.clone();
         let shutdown = shutdown.clone();
-        app.state
-            .executor
-            .clone()
-            .spawn(async move {
-                serve(app, stream, shutdown).await;
+        let executor = app.state.executor.clone();
+        let connection = async move {
+            let Some((io, res)) = serve(app.clone(), stream, shutdown).await else {
+                return drop(guard);
+            };
+            // An SSE stream may stay open for hours: it gets a task of its own, sized for the
+            // stream alone, and the request loop's task ends (the connection closes after it).
+            let stream_out = async move {
+                let _ = send_stream(&io, res).await;
                 drop(guard);
-            })
-            .detach();
+            };
+            app.state.executor.spawn(stream_out).detach();
+        };
+        executor.spawn(connection).detach();
     }
     drop(listener);
     drop(done_tx);
@@ -112,8 +115,12 @@ fn decode_status(error: &http_types::Error) -> StatusCode {
     }
 }
 
-/// One connection's keep-alive loop.
-async fn serve(app: App, stream: Async<TcpStream>, shutdown: Shutdown) {
+/// The socket and the SSE response a connection ends with.
+type Handoff = (smol::net::TcpStream, Response);
+
+/// One connection's keep-alive loop, until it closes, or until a response is an SSE stream,
+/// which it hands back to be written by a task of its own.
+async fn serve(app: App, stream: Async<TcpStream>, shutdown: Shutdown) -> Option<Handoff> {
     let io = smol::net::TcpStream::from(stream);
     loop {
         let mut probe = [0u8; 1];
@@ -124,19 +131,19 @@ async fn serve(app: App, stream: Async<TcpStream>, shutdown: Shutdown) {
             })
             .await;
         if !matches!(waiting, Some(Ok(n)) if n > 0) {
-            return;
+            return None;
         }
         let (req, body) =
             match timeout(app.config().header_timeout, Box::pin(decode(io.clone()))).await {
                 Some(Ok(Some(decoded))) => decoded,
-                Some(Ok(None)) => return,
+                Some(Ok(None)) => return None,
                 Some(Err(e)) => {
                     reject_on(&io, Error::MalformedHttp(decode_status(&e), e.to_string())).await;
-                    return;
+                    return None;
                 }
                 None => {
                     reject_on(&io, Error::Timeout("Request head")).await;
-                    return;
+                    return None;
                 }
             };
         let method = req.method();
@@ -146,11 +153,14 @@ async fn serve(app: App, stream: Async<TcpStream>, shutdown: Shutdown) {
         let client_closes = is_close(req.header("connection"));
         let res = Box::pin(app.respond(req)).await;
         let server_closes = is_close(res.header("connection"));
-        if send(&io, res, method).await.is_err() {
-            return;
+        if res
+            .content_type()
+            .is_some_and(|m| m.essence() == "text/event-stream")
+        {
+            return Some((io, res));
         }
-        if client_closes || server_closes {
-            return;
+        if Box::pin(send(&io, res, method)).await.is_err() || client_closes || server_closes {
+            return None;
         }
         let mut rest = body.take(DRAIN_ALLOWANCE + 1);
         match timeout(
@@ -160,39 +170,71 @@ async fn serve(app: App, stream: Async<TcpStream>, shutdown: Shutdown) {
         .await
         {
             Some(Ok(n)) if n <= DRAIN_ALLOWANCE => {}
-            _ => return,
+            _ => return None,
         }
     }
 }
 
-/// Writes a response. A plain body goes out through an 8 KiB buffer (head and body in one
-/// write); an SSE stream, which may stay open for hours, through a small one, while a watcher
-/// notices at once when the client hangs up (a write alone would only find out at the next
-/// event or keep-alive).
+/// Writes a plain response through async-h1's encoder and an 8 KiB buffer (head and body in one
+/// write).
 async fn send(io: &smol::net::TcpStream, res: Response, method: Method) -> std::io::Result<()> {
-    let is_stream = res
-        .content_type()
-        .is_some_and(|m| m.essence() == "text/event-stream");
-    let mut buf = vec![0u8; if is_stream { STREAM_BUFFER } else { 8 * 1024 }];
+    let mut buf = vec![0u8; 8 * 1024];
     let mut encoder = Encoder::new(res, method);
     let mut out = io.clone();
-    let copy = async {
-        loop {
-            let n = encoder.read(&mut buf).await?;
-            if n == 0 {
-                return Ok(());
-            }
-            out.write_all(&buf[..n]).await?;
+    loop {
+        let n = encoder.read(&mut buf).await?;
+        if n == 0 {
+            return Ok(());
         }
-    };
-    if !is_stream {
-        return copy.await;
+        out.write_all(&buf[..n]).await?;
     }
-    copy.or(async {
-        hung_up(io).await;
-        Err(std::io::ErrorKind::ConnectionReset.into())
-    })
-    .await
+}
+
+/// Writes an SSE response without the encoder: the head, then each event as one chunk in one
+/// write, straight from the body's own buffer; the connection closes after it. Only the body
+/// stays in memory while the stream is open (no response object, no copy buffer), and a watcher
+/// notices at once when the client hangs up (a write alone would only find out at the next event
+/// or keep-alive).
+async fn send_stream(io: &smol::net::TcpStream, res: Response) -> std::io::Result<()> {
+    write_stream(io, res)
+        .or(async {
+            hung_up(io).await;
+            Err(std::io::ErrorKind::ConnectionReset.into())
+        })
+        .await
+}
+
+async fn write_stream(io: &smol::net::TcpStream, mut res: Response) -> std::io::Result<()> {
+    let status = res.status();
+    let mut head = format!(
+        "HTTP/1.1 {} {}\r\n",
+        status as u16,
+        status.canonical_reason()
+    );
+    for (name, values) in res.iter() {
+        for value in values.iter() {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+    }
+    head.push_str("transfer-encoding: chunked\r\nconnection: close\r\n\r\n");
+    let mut body = res.take_body();
+    drop(res);
+    let mut out = io.clone();
+    out.write_all(head.as_bytes()).await?;
+    drop(head);
+    loop {
+        let chunk = body.fill_buf().await?;
+        if chunk.is_empty() {
+            return out.write_all(b"0\r\n\r\n").await;
+        }
+        let n = chunk.len();
+        let mut frame = Vec::with_capacity(n + 12);
+        frame.extend_from_slice(format!("{n:x}\r\n").as_bytes());
+        frame.extend_from_slice(chunk);
+        frame.extend_from_slice(b"\r\n");
+        body.consume(n);
+        out.write_all(&frame).await?;
+    }
 }
 
 /// Resolves when the peer closes its side of the connection (it sends nothing while it reads a

@@ -95,6 +95,7 @@ fn numeric_progress_tokens_stay_numbers_and_no_token_means_no_progress() {
     );
     assert_eq!(events[0].json()["params"]["progressToken"], 77);
     assert!(c.read_chunk().is_none(), "the stream ends after the result");
+    let mut c = server.client();
     let plain = c.call(
         &s,
         7,
@@ -285,8 +286,8 @@ fn deleting_a_session_closes_its_get_stream() {
 #[test]
 fn stateless_requests_stream_too_and_leave_no_log_behind() {
     let server = Server::everything(&["--stateless"]);
-    let mut c = server.client();
     for id in 0..3 {
+        let mut c = server.client();
         let (status, headers) = open_call(
             &mut c,
             "ignored",
