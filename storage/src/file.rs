@@ -10,14 +10,15 @@
 //! **Threads.** Reads run inline on the caller's thread (a few microseconds from the page cache).
 //! Writes go to one writer thread that gathers everything queued into a single transaction and
 //! commits it once (group commit), so the event loop never waits on `fsync`, and a burst of
-//! writes costs one `fsync`. A batch of nothing but TTL touches commits without `fsync`: a crash
-//! can at worst expire a session a little early.
+//! writes costs one `fsync`. A batch of nothing but TTL touches commits without `fsync` unless
+//! the last `fsync` is `TOUCH_DURABILITY` (5 s) old, so a crash costs a session at most that much of
+//! its sliding TTL.
 //!
 //! **Delivery** is in-process: one process owns the file.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
 
@@ -34,6 +35,10 @@ const EVENTS: TableDefinition<'static, (&str, u64), (&str, &str, bool)> =
 
 /// The most writes the writer thread folds into one transaction.
 const MAX_BATCH: usize = 512;
+
+/// Batches of nothing but TTL touches are committed without `fsync`, unless the last `fsync` is
+/// this old: a crash then loses at most this much of a session's sliding TTL.
+const TOUCH_DURABILITY: Duration = Duration::from_secs(5);
 
 fn now_ms() -> u64 {
     SystemTime::now()
@@ -303,6 +308,7 @@ impl Store for FileStore {
 
 /// The writer thread: one transaction per batch of queued writes, until the store is dropped.
 fn write_loop(db: &Database, queue: &async_channel::Receiver<Write>, retention: u64) {
+    let mut last_durable = Instant::now();
     while let Ok(first) = queue.recv_blocking() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -311,8 +317,13 @@ fn write_loop(db: &Database, queue: &async_channel::Receiver<Write>, retention: 
                 Err(_) => break,
             }
         }
-        match commit(db, &batch, retention) {
+        let only_touches = batch.iter().all(|w| matches!(w.op, Op::Touch { .. }));
+        let durable = !only_touches || last_durable.elapsed() >= TOUCH_DURABILITY;
+        match commit(db, &batch, retention, durable) {
             Ok(replies) => {
+                if durable {
+                    last_durable = Instant::now();
+                }
                 for (write, reply) in batch.iter().zip(replies) {
                     let _ = write.reply.try_send(Ok(reply));
                 }
@@ -336,9 +347,10 @@ fn commit(
     db: &Database,
     batch: &[Write],
     retention: u64,
+    durable: bool,
 ) -> std::result::Result<Vec<u64>, redb::Error> {
     let mut txn = db.begin_write()?;
-    if batch.iter().all(|w| matches!(w.op, Op::Touch { .. })) {
+    if !durable {
         txn.set_durability(Durability::None)
             .map_err(|e| redb::Error::Corrupted(e.to_string()))?;
     }
