@@ -3,6 +3,7 @@
 
 mod app;
 mod backing;
+mod client;
 mod connection;
 mod flags;
 mod jsonrpc;

@@ -18,9 +18,13 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+
+mod writer;
+
+use writer::{write_loop, Op, Write};
 
 use crate::topics::Topics;
 use crate::{events_topic, Error, ErrorKind, Event, Result, Store, Subscription};
@@ -32,13 +36,6 @@ const EXPIRIES: TableDefinition<'static, &str, u64> = TableDefinition::new("expi
 /// (session id, sequence) → (stream, data, is_last).
 const EVENTS: TableDefinition<'static, (&str, u64), (&str, &str, bool)> =
     TableDefinition::new("events");
-
-/// The most writes the writer thread folds into one transaction.
-const MAX_BATCH: usize = 512;
-
-/// Batches of nothing but TTL touches are committed without `fsync`, unless the last `fsync` is
-/// this old: a crash then loses at most this much of a session's sliding TTL.
-const TOUCH_DURABILITY: Duration = Duration::from_secs(5);
 
 fn now_ms() -> u64 {
     SystemTime::now()
@@ -52,43 +49,6 @@ fn expiry(ttl: Duration) -> u64 {
 
 fn failed(e: impl std::fmt::Display) -> Error {
     Error::new(ErrorKind::Unavailable, format!("file store: {e}"))
-}
-
-/// A write for the writer thread.
-#[derive(Debug)]
-enum Op {
-    Save {
-        id: String,
-        snapshot: String,
-        expires: u64,
-    },
-    Touch {
-        id: String,
-        expires: u64,
-        now: u64,
-    },
-    Delete {
-        id: String,
-        now: u64,
-    },
-    Append {
-        id: String,
-        stream: String,
-        data: String,
-        is_last: bool,
-    },
-    Sweep {
-        now: u64,
-    },
-}
-
-/// What a write answers: a flag (touch, delete), a sequence number (append), a count (sweep).
-type Reply = std::result::Result<u64, String>;
-
-#[derive(Debug)]
-struct Write {
-    op: Op,
-    reply: async_channel::Sender<Reply>,
 }
 
 /// The file store (see the module docs).
@@ -303,148 +263,5 @@ impl Store for FileStore {
 
     async fn is_ready(&self) -> bool {
         !self.writes.is_closed()
-    }
-}
-
-/// The writer thread: one transaction per batch of queued writes, until the store is dropped.
-fn write_loop(db: &Database, queue: &async_channel::Receiver<Write>, retention: u64) {
-    let mut last_durable = Instant::now();
-    while let Ok(first) = queue.recv_blocking() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match queue.try_recv() {
-                Ok(more) => batch.push(more),
-                Err(_) => break,
-            }
-        }
-        let only_touches = batch.iter().all(|w| matches!(w.op, Op::Touch { .. }));
-        let durable = !only_touches || last_durable.elapsed() >= TOUCH_DURABILITY;
-        match commit(db, &batch, retention, durable) {
-            Ok(replies) => {
-                if durable {
-                    last_durable = Instant::now();
-                }
-                for (write, reply) in batch.iter().zip(replies) {
-                    let _ = write.reply.try_send(Ok(reply));
-                }
-            }
-            Err(e) => {
-                for write in &batch {
-                    let _ = write.reply.try_send(Err(e.to_string()));
-                }
-            }
-        }
-    }
-}
-
-type Tables<'t> = (
-    redb::Table<'t, &'static str, &'static str>,
-    redb::Table<'t, &'static str, u64>,
-    redb::Table<'t, (&'static str, u64), (&'static str, &'static str, bool)>,
-);
-
-fn commit(
-    db: &Database,
-    batch: &[Write],
-    retention: u64,
-    durable: bool,
-) -> std::result::Result<Vec<u64>, redb::Error> {
-    let mut txn = db.begin_write()?;
-    if !durable {
-        txn.set_durability(Durability::None)
-            .map_err(|e| redb::Error::Corrupted(e.to_string()))?;
-    }
-    let replies = {
-        let mut tables = (
-            txn.open_table(SNAPSHOTS)?,
-            txn.open_table(EXPIRIES)?,
-            txn.open_table(EVENTS)?,
-        );
-        let mut replies = Vec::with_capacity(batch.len());
-        for write in batch {
-            replies.push(apply(&mut tables, &write.op, retention)?);
-        }
-        replies
-    };
-    txn.commit()?;
-    Ok(replies)
-}
-
-fn is_live(
-    expiries: &redb::Table<'_, &'static str, u64>,
-    id: &str,
-    now: u64,
-) -> std::result::Result<bool, redb::Error> {
-    Ok(expiries.get(id)?.is_some_and(|e| e.value() > now))
-}
-
-fn remove_session(tables: &mut Tables<'_>, id: &str) -> std::result::Result<(), redb::Error> {
-    tables.0.remove(id)?;
-    tables.1.remove(id)?;
-    tables.2.retain_in((id, 0)..=(id, u64::MAX), |_, _| false)?;
-    Ok(())
-}
-
-fn apply(
-    tables: &mut Tables<'_>,
-    op: &Op,
-    retention: u64,
-) -> std::result::Result<u64, redb::Error> {
-    match op {
-        Op::Save {
-            id,
-            snapshot,
-            expires,
-        } => {
-            tables.0.insert(id.as_str(), snapshot.as_str())?;
-            tables.1.insert(id.as_str(), expires)?;
-            Ok(1)
-        }
-        Op::Touch { id, expires, now } => {
-            let live = is_live(&tables.1, id, *now)?;
-            if live {
-                tables.1.insert(id.as_str(), expires)?;
-            }
-            Ok(live as u64)
-        }
-        Op::Delete { id, now } => {
-            let live = is_live(&tables.1, id, *now)?;
-            remove_session(tables, id)?;
-            Ok(live as u64)
-        }
-        Op::Append {
-            id,
-            stream,
-            data,
-            is_last,
-        } => {
-            let last = tables
-                .2
-                .range((id.as_str(), 0)..=(id.as_str(), u64::MAX))?
-                .next_back()
-                .transpose()?;
-            let seq = last.map_or(0, |(key, _)| key.value().1) + 1;
-            tables.2.insert(
-                (id.as_str(), seq),
-                (stream.as_str(), data.as_str(), *is_last),
-            )?;
-            if seq > retention {
-                tables.2.remove((id.as_str(), seq - retention))?;
-            }
-            Ok(seq)
-        }
-        Op::Sweep { now } => {
-            let mut expired = Vec::new();
-            for entry in tables.1.iter()? {
-                let (id, expires) = entry?;
-                if expires.value() <= *now {
-                    expired.push(id.value().to_owned());
-                }
-            }
-            for id in &expired {
-                remove_session(tables, id)?;
-            }
-            Ok(expired.len() as u64)
-        }
     }
 }
