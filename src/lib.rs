@@ -111,16 +111,7 @@ pub fn serve(config: Config, registry: Registry) -> std::io::Result<()> {
     let local = listener.get_ref().local_addr()?;
     let executor = Rc::new(LocalExecutor::new());
     let (trigger, shutdown) = shutdown::Shutdown::new();
-    let unusable = |e: mcpd_storage::Error| std::io::Error::other(e.to_string());
-    let store = match &config.store {
-        config::StoreKind::Memory => AnyStore::Memory(MemoryStore::new(config.event_retention)),
-        config::StoreKind::File(dir) => {
-            AnyStore::File(FileStore::open(dir, config.event_retention).map_err(unusable)?)
-        }
-        config::StoreKind::Redis(url) => AnyStore::Redis(
-            RedisStore::open(url, config.event_retention, config.session_ttl).map_err(unusable)?,
-        ),
-    };
+    let store = open_store(&config)?;
     let app = App::new(config, registry, store, executor.clone(), shutdown.clone())?;
     let mut signals =
         async_signal::Signals::new([async_signal::Signal::Term, async_signal::Signal::Int])?;
@@ -153,6 +144,20 @@ pub fn serve(config: Config, registry: Registry) -> std::io::Result<()> {
     }));
     log::info(format_args!("stopped"));
     Ok(())
+}
+
+/// Opens the store `--store` names (the file store fails here if another process holds it).
+fn open_store(config: &Config) -> std::io::Result<AnyStore> {
+    let unusable = |e: mcpd_storage::Error| std::io::Error::other(e.to_string());
+    Ok(match &config.store {
+        config::StoreKind::Memory => AnyStore::Memory(MemoryStore::new(config.event_retention)),
+        config::StoreKind::File(dir) => {
+            AnyStore::File(FileStore::open(dir, config.event_retention).map_err(unusable)?)
+        }
+        config::StoreKind::Redis(url) => AnyStore::Redis(
+            RedisStore::open(url, config.event_retention, config.session_ttl).map_err(unusable)?,
+        ),
+    })
 }
 
 /// Keeps this node's session copies in step with endings elsewhere, resubscribing after a
