@@ -9,18 +9,18 @@ use crate::support::{initialize_body, Server, ACCEPT_BOTH, JSON};
 
 #[test]
 fn use_slides_the_ttl() {
-    let server = Server::mcpd(&["--session-ttl", "600ms"]);
+    let server = Server::mcpd(&["--session-ttl", "1200ms"]);
     let mut c = server.client();
     let s = c.initialize("2025-11-25");
     for _ in 0..4 {
-        std::thread::sleep(Duration::from_millis(300));
+        std::thread::sleep(Duration::from_millis(500));
         assert_eq!(
             c.call(&s, 1, "ping", json!({})).status,
             200,
             "kept alive by use"
         );
     }
-    std::thread::sleep(Duration::from_millis(1000));
+    std::thread::sleep(Duration::from_millis(1800));
     assert_eq!(
         c.call(&s, 1, "ping", json!({})).status,
         404,
