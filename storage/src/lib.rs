@@ -7,14 +7,18 @@
 //! `storage/tests/` runs one suite against each of them:
 //!
 //! * **Sessions.** [`Store::save`] writes a full snapshot (opaque text, JSON in practice: the
-//!   server decides what is in it) with a time to live; [`Store::load`] returns it, or `None` once it has expired or been
-//!   deleted; [`Store::touch`] slides the TTL; [`Store::delete`] removes the snapshot *and* its
-//!   event log; [`Store::list`] names the live sessions.
+//!   server decides what is in it) with a time to live; [`Store::load`] returns it, or `None`
+//!   once it has expired or been deleted; [`Store::touch`] slides the TTL and says whether the
+//!   session is still live; [`Store::delete`] removes the snapshot *and* its event log;
+//!   [`Store::list`] names the live sessions. Expiry needs no caller: Redis expires keys itself,
+//!   the others drop expired sessions (and their logs) in [`Store::sweep`], which the server
+//!   calls periodically.
 //! * **Event log.** [`Store::append`] adds a message to a named stream of a session and returns its
 //!   sequence number: unique within the session, strictly increasing, shared by all of the
 //!   session's streams. [`Store::read_after`] returns the events of one stream with a larger
-//!   sequence number, oldest first. The log keeps at most [`MemoryStore::new`]'s `retention`
-//!   events per session; older ones are dropped first.
+//!   sequence number, oldest first. The log keeps at most `retention` events per session (set
+//!   when the backend is opened); older ones are dropped first. An expired session's log goes
+//!   with it (Redis: by its own TTL, renewed with the session's).
 //! * **Delivery.** [`Store::publish`] hands a short message to every current subscriber of a topic
 //!   ([`Store::subscribe`]); a subscription ends when its [`Subscription`] is dropped. Appending to
 //!   a session's log publishes on [`events_topic`] for that session, so whoever holds the live
