@@ -67,8 +67,14 @@ impl Server {
         } else {
             backing.args()
         };
+        let port_args: &[&str] = if args.iter().any(|a| a == "--port") {
+            &[]
+        } else {
+            &["--port", "0"]
+        };
         let mut child = Command::new(&path)
-            .args(["--port", "0", "--log-level", "warn"])
+            .args(port_args)
+            .args(["--log-level", "warn"])
             .args(&store_args)
             .args(&args)
             .stdout(Stdio::piped())
@@ -92,6 +98,24 @@ impl Server {
             path,
             args,
         }
+    }
+
+    /// Node `p<port>` of a cluster on a shared store (the node ids `nginx/generate` routes on),
+    /// running `examples/everything` (`fixtures`) or `mcpd`.
+    pub fn node(fixtures: bool, backing: &Rc<Backing>, port: u16, args: &[&str]) -> Server {
+        let mut all = vec![
+            "--port".to_owned(),
+            port.to_string(),
+            "--node-id".to_owned(),
+            format!("p{port}"),
+        ];
+        all.extend(args.iter().map(|a| a.to_string()));
+        let path = if fixtures {
+            example("everything")
+        } else {
+            PathBuf::from(env!("CARGO_BIN_EXE_mcpd"))
+        };
+        Server::launch(path, all, backing.clone())
     }
 
     /// A second process of the same binary, flags and store (a new port): another node.

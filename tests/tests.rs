@@ -4,12 +4,14 @@
 mod app;
 mod backing;
 mod client;
+mod cluster;
 mod connection;
 mod flags;
 mod jsonrpc;
 mod legacy;
 mod lifecycle;
 mod mcp;
+mod nginx;
 #[path = "../storage/tests/redis_server/mod.rs"]
 mod redis_server;
 mod routes;

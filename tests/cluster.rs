@@ -1,0 +1,232 @@
+//! Several mcpd processes behind a real NGINX (configured by `nginx/generate`), on a shared
+//! Redis or each on its own memory store: any node serves any session, streams resume on another
+//! node, and the session-id prefix keeps memory-store sessions on their node.
+
+use std::rc::Rc;
+
+use serde_json::{json, Value};
+
+use crate::backing::Backing;
+use crate::nginx::{free_ports, Nginx};
+use crate::support::{initialize_body, Server, ACCEPT_BOTH, JSON};
+
+/// `n` nodes `p<port>` on consecutive ports, all on `backing`, and NGINX in front.
+struct Cluster {
+    nodes: Vec<Server>,
+    nginx: Nginx,
+}
+
+/// A cluster of `examples/everything` nodes (or of `mcpd` nodes when `fixtures` is false).
+fn cluster_of(fixtures: bool, backing: Backing, n: u16, args: &[&str]) -> Cluster {
+    let backing = Rc::new(backing);
+    let first = free_ports(n);
+    let nodes = (0..n)
+        .map(|i| Server::node(fixtures, &backing, first + i, args))
+        .collect();
+    Cluster {
+        nodes,
+        nginx: Nginx::start(first, n),
+    }
+}
+
+fn cluster(backing: Backing, n: u16, args: &[&str]) -> Cluster {
+    cluster_of(true, backing, n, args)
+}
+
+fn progress_call(id: u64, steps: u64, interval_ms: u64) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {
+        "name": "slow_progress", "arguments": {"steps": steps, "interval_ms": interval_ms}, "_meta": {"progressToken": id}}})
+}
+
+#[test]
+fn one_session_spread_over_every_node_bypassing_nginx() {
+    let c = cluster(Backing::redis(), 3, &["--json-response"]);
+    let s = c.nodes[0].client().initialize("2025-11-25");
+    let mut get = c.nodes[2].client();
+    assert_eq!(get.open_get(&s, None), 200, "node C holds the GET stream");
+    let res = c.nodes[1]
+        .client()
+        .post(Some(&s), &progress_call(7, 3, 10), &[]);
+    assert_eq!(res.json()["id"], 7, "node B runs the tool and answers");
+    let notes = get.read_events(3);
+    let tokens: Vec<Value> = notes
+        .iter()
+        .filter(|e| !e.data.is_empty())
+        .map(|e| e.json()["params"]["progressToken"].clone())
+        .collect();
+    assert_eq!(
+        tokens,
+        [json!(7), json!(7), json!(7)],
+        "B's progress reached C's stream"
+    );
+    let listed = c.nodes[1].client().call(&s, 8, "tools/list", json!({}));
+    assert!(listed.json()["result"]["tools"].is_array());
+}
+
+#[test]
+fn a_stream_dropped_on_one_node_resumes_on_another_exactly_once() {
+    let c = cluster(Backing::redis(), 2, &[]);
+    let s = c.nodes[0].client().initialize("2025-11-25");
+    let mut on_a = c.nodes[0].client();
+    on_a.send(
+        "POST",
+        "/mcp",
+        &[ACCEPT_BOTH, JSON, ("mcp-session-id", &s)],
+        &progress_call(3, 8, 100).to_string(),
+    );
+    assert_eq!(on_a.read_head().0, 200);
+    let first = on_a.read_events(1);
+    let last_id = first.last().and_then(|e| e.id.clone()).unwrap();
+    drop(on_a);
+    let mut on_b = c.nodes[1].client();
+    assert_eq!(on_b.open_get(&s, Some(&last_id)), 200);
+    let rest: Vec<Value> = on_b
+        .read_events(usize::MAX)
+        .iter()
+        .filter(|e| !e.data.is_empty())
+        .map(|e| e.json())
+        .collect();
+    let steps: Vec<f64> = rest
+        .iter()
+        .filter_map(|m| m["params"]["progress"].as_f64())
+        .collect();
+    assert_eq!(
+        steps,
+        (2..=8).map(f64::from).collect::<Vec<_>>(),
+        "every remaining step once: {rest:?}"
+    );
+    assert_eq!(
+        rest.iter().filter(|m| m["id"] == 3).count(),
+        1,
+        "the result once"
+    );
+}
+
+#[test]
+fn memory_store_sessions_stick_to_their_node_through_nginx() {
+    let c = cluster(Backing::Memory, 3, &["--store", "memory"]);
+    let mut seen_nodes = std::collections::BTreeSet::new();
+    for _ in 0..6 {
+        let mut client = c.nginx.client();
+        let s = client.initialize("2025-11-25");
+        seen_nodes.insert(s.split('.').next().unwrap().to_owned());
+        for id in 0..5 {
+            assert_eq!(
+                c.nginx.client().call(&s, id, "ping", json!({})).status,
+                200,
+                "{s} stays on its node"
+            );
+        }
+    }
+    assert!(
+        seen_nodes.len() > 1,
+        "new sessions are spread: {seen_nodes:?}"
+    );
+}
+
+#[test]
+fn the_legacy_transport_works_through_nginx_on_any_node() {
+    let c = cluster(Backing::redis(), 2, &[]);
+    let mut stream = c.nginx.client();
+    stream.send("GET", "/sse", &[("accept", "text/event-stream")], "");
+    assert_eq!(stream.read_head().0, 200);
+    let endpoint = stream.next_event().expect("endpoint").data;
+    let post = |body: Value| {
+        c.nginx
+            .client()
+            .request("POST", &endpoint, &[JSON], &body.to_string())
+            .status
+    };
+    assert_eq!(post(initialize_body("2024-11-05")), 202);
+    assert_eq!(
+        post(json!({"jsonrpc": "2.0", "method": "notifications/initialized"})),
+        202
+    );
+    assert_eq!(post(progress_call(4, 2, 10)), 202);
+    let messages: Vec<Value> = stream
+        .read_events(4)
+        .iter()
+        .filter(|e| e.event.as_deref() == Some("message"))
+        .map(|e| e.json())
+        .collect();
+    assert_eq!(messages[0]["result"]["protocolVersion"], "2024-11-05");
+    assert_eq!(messages.last().unwrap()["id"], 4);
+}
+
+#[test]
+fn the_python_sdk_client_works_through_nginx() {
+    let c = cluster_of(false, Backing::redis(), 2, &[]);
+    let python = concat!(env!("CARGO_MANIFEST_DIR"), "/target/tools/venv/bin/python");
+    assert!(
+        std::path::Path::new(python).exists(),
+        "{python} is missing: run tests/scripts/setup (tests/run does)"
+    );
+    for mode in ["auto", "legacy", "sse"] {
+        let out = std::process::Command::new(python)
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/scripts/sdk_client.py"
+            ))
+            .args([
+                format!("http://{}", c.nginx.addr),
+                mode.to_owned(),
+                "redis".to_owned(),
+            ])
+            .args(["--any-node"])
+            .output()
+            .expect("run the Python SDK client");
+        assert!(
+            out.status.success(),
+            "{mode}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn the_local_cluster_command_starts_everything_and_stops_it_all() {
+    use std::io::BufRead;
+    let first = free_ports(2);
+    let listen = format!("127.0.0.1:{}", crate::nginx::free_port());
+    let mut script =
+        std::process::Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/nginx/cluster"))
+            .args([
+                "--nodes",
+                "2",
+                "--first-port",
+                &first.to_string(),
+                "--listen",
+                &listen,
+            ])
+            .args(["--binary", env!("CARGO_BIN_EXE_mcpd")])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("run nginx/cluster");
+    let mut banner = String::new();
+    std::io::BufReader::new(script.stdout.take().unwrap())
+        .read_line(&mut banner)
+        .unwrap();
+    assert!(banner.contains(&format!("http://{listen}/mcp")), "{banner}");
+    let s = crate::client::Client::connect(&listen).initialize("2025-11-25");
+    assert_eq!(
+        crate::client::Client::connect(&listen)
+            .call(&s, 1, "ping", json!({}))
+            .status,
+        200
+    );
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &script.id().to_string()])
+        .status();
+    assert!(script.wait().unwrap().success());
+    for port in [first, first + 1] {
+        assert!(
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+            "node on {port} stopped"
+        );
+    }
+    assert!(
+        std::net::TcpStream::connect(&listen).is_err(),
+        "nginx stopped"
+    );
+}

@@ -1,0 +1,100 @@
+//! A real NGINX in front of test nodes, with the configuration `nginx/generate` prints: started on
+//! a free loopback port with its own directory, stopped (by pid) when dropped.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running nginx.
+pub struct Nginx {
+    child: Child,
+    dir: PathBuf,
+    /// `127.0.0.1:<port>`.
+    pub addr: String,
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// The first of `n` consecutive free ports.
+pub fn free_ports(n: u16) -> u16 {
+    loop {
+        let first = free_port();
+        let all_free = (1..n).all(|i| {
+            first
+                .checked_add(i)
+                .is_some_and(|p| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok())
+        });
+        if all_free {
+            return first;
+        }
+    }
+}
+
+impl Nginx {
+    /// NGINX for nodes on ports `first..first + nodes`; fails with what to install when nginx is
+    /// missing.
+    pub fn start(first: u16, nodes: u16) -> Nginx {
+        let port = free_port();
+        let dir = std::env::temp_dir().join(format!("mcpd-nginx-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("nginx dir");
+        let generated = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/nginx/generate"))
+            .args([
+                "--nodes",
+                &nodes.to_string(),
+                "--first-port",
+                &first.to_string(),
+            ])
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .output()
+            .expect("run nginx/generate");
+        assert!(
+            generated.status.success(),
+            "{}",
+            String::from_utf8_lossy(&generated.stderr)
+        );
+        std::fs::write(dir.join("mcpd.conf"), &generated.stdout).expect("write mcpd.conf");
+        let d = dir.display();
+        let main = format!(
+            "daemon off;\nmaster_process off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\nevents {{ worker_connections 1024; }}\n\
+             http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n  fastcgi_temp_path {d}/fastcgi;\n  \
+             uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n  include {d}/mcpd.conf;\n}}\n"
+        );
+        std::fs::write(dir.join("nginx.conf"), main).expect("write nginx.conf");
+        let binary = if std::path::Path::new("/usr/sbin/nginx").exists() {
+            "/usr/sbin/nginx"
+        } else {
+            "nginx"
+        };
+        let child = Command::new(binary)
+            .args(["-p", &dir.display().to_string(), "-c", &dir.join("nginx.conf").display().to_string()])
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start nginx ({e}): install it with `apt-get install nginx` (tests/run does)"));
+        let addr = format!("127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(&addr).is_err() {
+            assert!(Instant::now() < deadline, "nginx did not listen on {addr}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Nginx { child, dir, addr }
+    }
+
+    /// A client connected through NGINX.
+    pub fn client(&self) -> crate::client::Client {
+        crate::client::Client::connect(&self.addr)
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
