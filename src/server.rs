@@ -45,7 +45,7 @@ async fn timeout<T>(after: Duration, work: impl std::future::Future<Output = T>)
 }
 
 /// Serves `listener` until `shutdown` fires, then waits up to `--shutdown-grace` for open
-/// connections to finish.
+/// connections and requests in flight to finish.
 pub async fn run(listener: Async<TcpListener>, app: App, shutdown: Shutdown) {
     let open = Rc::new(Cell::new(0usize));
     let (done_tx, done_rx) = async_channel::bounded::<()>(1);
@@ -100,8 +100,23 @@ pub async fn run(listener: Async<TcpListener>, app: App, shutdown: Shutdown) {
     }
     drop(listener);
     drop(done_tx);
-    crate::log::info(format_args!("draining {} connection(s)", open.get()));
-    timeout(config.shutdown_grace, done_rx.recv()).await;
+    let in_flight = app.state.in_flight.borrow().len();
+    crate::log::info(format_args!(
+        "draining {} connection(s), {in_flight} request(s) in flight",
+        open.get()
+    ));
+    let state = app.state.clone();
+    let drained = async move {
+        let _ = done_rx.recv().await;
+        // Requests still running have no connection any more (their streams were closed with a
+        // retry hint); their results go to the event log, where a resumed stream finds them.
+        while !state.in_flight.borrow().is_empty() {
+            Timer::after(Duration::from_millis(20)).await;
+        }
+    };
+    if timeout(config.shutdown_grace, drained).await.is_none() {
+        crate::log::warn(format_args!("--shutdown-grace ran out with work in flight"));
+    }
 }
 
 fn decode_status(error: &http_types::Error) -> StatusCode {

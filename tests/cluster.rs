@@ -230,3 +230,54 @@ fn the_local_cluster_command_starts_everything_and_stops_it_all() {
         "nginx stopped"
     );
 }
+
+#[test]
+fn a_draining_node_hands_its_streams_over_and_finishes_its_work() {
+    let mut c = cluster(Backing::redis(), 2, &[]);
+    let s = c.nodes[0].client().initialize("2025-11-25");
+    let mut on_a = c.nodes[0].client();
+    on_a.send(
+        "POST",
+        "/mcp",
+        &[ACCEPT_BOTH, JSON, ("mcp-session-id", &s)],
+        &progress_call(5, 6, 100).to_string(),
+    );
+    assert_eq!(on_a.read_head().0, 200);
+    let first = on_a.read_events(1);
+    c.nodes[0].signal("TERM");
+    let rest_on_a = on_a.read_events(usize::MAX);
+    assert!(
+        rest_on_a.iter().any(|e| e.retry.is_some()),
+        "a retry hint before the stream closes: {rest_on_a:?}"
+    );
+    let last_id = first
+        .iter()
+        .chain(&rest_on_a)
+        .filter_map(|e| e.id.clone())
+        .last()
+        .unwrap();
+    let seen_on_a = first
+        .iter()
+        .chain(&rest_on_a)
+        .filter(|e| !e.data.is_empty())
+        .count();
+    let mut on_b = c.nodes[1].client();
+    assert_eq!(on_b.open_get(&s, Some(&last_id)), 200);
+    let rest: Vec<Value> = on_b
+        .read_events(usize::MAX)
+        .iter()
+        .filter(|e| !e.data.is_empty())
+        .map(|e| e.json())
+        .collect();
+    assert_eq!(
+        seen_on_a + rest.len(),
+        7,
+        "six progress events and the result, each once: {rest:?}"
+    );
+    assert_eq!(
+        rest.last().unwrap()["id"],
+        5,
+        "node A finished the work while draining"
+    );
+    assert_eq!(c.nodes[0].wait(std::time::Duration::from_secs(10)), Some(0));
+}

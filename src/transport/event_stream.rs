@@ -1,6 +1,7 @@
 //! SSE framing and the stream writer: a local task that reads one stream of a session's event
 //! log, writes each event as it is announced, sends keep-alive comments, and ends after the
-//! stream's last event, when the session is deleted, or (GET streams) when the server drains.
+//! stream's last event, when the session is deleted, or when the server drains (with a `retry:`
+//! hint, so the client resumes with `Last-Event-ID`, through NGINX on another process).
 
 use std::pin::Pin;
 use std::rc::Rc;
@@ -205,9 +206,6 @@ async fn pump(app: &AppState, spec: &StreamSpec, outlet: &Outlet) {
                 Wake::KeepAlive
             })
             .or(async {
-                if !spec.is_exclusive {
-                    std::future::pending::<()>().await;
-                }
                 app.shutdown.wait().await;
                 Wake::Drain
             })
