@@ -254,7 +254,7 @@ fn a_draining_node_hands_its_streams_over_and_finishes_its_work() {
         .iter()
         .chain(&rest_on_a)
         .filter_map(|e| e.id.clone())
-        .last()
+        .next_back()
         .unwrap();
     let seen_on_a = first
         .iter()
