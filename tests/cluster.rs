@@ -281,3 +281,42 @@ fn a_draining_node_hands_its_streams_over_and_finishes_its_work() {
     );
     assert_eq!(c.nodes[0].wait(std::time::Duration::from_secs(10)), Some(0));
 }
+
+#[test]
+fn a_cancellation_reaches_the_node_running_the_request() {
+    let c = cluster(Backing::redis(), 2, &[]);
+    let s = c.nodes[0].client().initialize("2025-11-25");
+    let mut on_a = c.nodes[0].client();
+    let call = json!({"jsonrpc": "2.0", "id": 12, "method": "tools/call", "params": {"name": "test_sampling", "arguments": {"prompt": "hi"}}});
+    on_a.send(
+        "POST",
+        "/mcp",
+        &[ACCEPT_BOTH, JSON, ("mcp-session-id", &s)],
+        &call.to_string(),
+    );
+    assert_eq!(on_a.read_head().0, 200);
+    let asked = on_a.read_events(1);
+    assert!(
+        asked
+            .iter()
+            .any(|e| e.json()["method"] == "sampling/createMessage"),
+        "{asked:?}"
+    );
+    let cancel =
+        json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 12}});
+    assert_eq!(
+        c.nodes[1].client().post(Some(&s), &cancel, &[]).status,
+        202,
+        "sent to node B"
+    );
+    let started = std::time::Instant::now();
+    let rest = on_a.read_events(usize::MAX);
+    assert!(
+        rest.iter().all(|e| e.data.is_empty()),
+        "A's stream ends without a result: {rest:?}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "ended by the cancellation, not a timeout"
+    );
+}

@@ -15,7 +15,7 @@ use crate::error::Error;
 use crate::http::{header, read_body};
 use crate::jsonrpc;
 use crate::session::Session;
-use crate::transport::request::flight_key;
+use crate::transport::request::{cancel_topic, flight_key};
 
 /// How long clients are told to wait when the session cap is reached or the store is down.
 pub const RETRY_AFTER: Duration = Duration::from_secs(5);
@@ -71,11 +71,15 @@ pub async fn notification(app: &App, session: Option<&Rc<Session>>, method: &str
             }
         }
         ("notifications/cancelled", Some(session)) => {
-            if let Some(id) = params.get("requestId") {
-                state
-                    .in_flight
-                    .borrow_mut()
-                    .remove(&flight_key(&session.id, id));
+            let Some(id) = params.get("requestId") else {
+                return;
+            };
+            let flight = flight_key(&session.id, id);
+            if state.in_flight.borrow_mut().remove(&flight).is_none() {
+                // Running on another process (or already done): tell whoever runs it.
+                if let Err(e) = state.store.publish(&cancel_topic(&flight), "cancel").await {
+                    crate::log::warn(format_args!("cancellation of {id} lost: {e}"));
+                }
             }
         }
         _ => {}

@@ -12,6 +12,7 @@ use std::rc::Rc;
 
 use futures_lite::{future, FutureExt};
 use http_types::{Body, Response, StatusCode};
+use mcpd_storage::Store;
 use serde_json::Value;
 
 use crate::app::{App, AppState};
@@ -28,6 +29,12 @@ use crate::transport::event_stream::{self, StreamSpec};
 /// The in-flight key of request `id` on event-log key `key` (for `notifications/cancelled`).
 pub fn flight_key(key: &str, id: &Value) -> String {
     format!("{key}|{}", jsonrpc::id_key(id))
+}
+
+/// The topic on which a cancellation reaches the process running the request, wherever the
+/// `notifications/cancelled` arrived.
+pub fn cancel_topic(flight: &str) -> String {
+    format!("cx:{flight}")
 }
 
 /// A request: who asks, at which version, and what.
@@ -64,7 +71,8 @@ fn prepare(state: &Rc<AppState>, call: Call, route: Route) -> (Rc<Outbox>, Work,
     (outbox, work, call.id)
 }
 
-/// Runs the rest of a request's work on the executor; `notifications/cancelled` can drop it.
+/// Runs the rest of a request's work on the executor; `notifications/cancelled` can drop it,
+/// whichever process it reaches (locally through `in_flight`, elsewhere through the store).
 fn spawn(state: &Rc<AppState>, outbox: Rc<Outbox>, work: Work, id: Value) {
     let (cancel_tx, cancel_rx) = async_channel::bounded::<()>(1);
     let flight = flight_key(&outbox.key, &id);
@@ -74,9 +82,21 @@ fn spawn(state: &Rc<AppState>, outbox: Rc<Outbox>, work: Work, id: Value) {
         .insert(flight.clone(), cancel_tx);
     let task_state = state.clone();
     let task = async move {
+        let from_here = async {
+            let _ = cancel_rx.recv().await;
+        };
+        let from_anywhere = async {
+            if let Ok(cancels) = task_state.store.subscribe(&cancel_topic(&flight)).await {
+                if cancels.next().await.is_some() {
+                    return;
+                }
+            }
+            std::future::pending::<()>().await
+        };
+        let cancelled = from_here.or(from_anywhere);
         let outcome = async { Some(work.await) }
             .or(async {
-                let _ = cancel_rx.recv().await;
+                cancelled.await;
                 None
             })
             .await;
