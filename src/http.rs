@@ -28,6 +28,15 @@ impl App {
                 Method::Get => self.health().await,
                 _ => Error::MethodNotAllowed("GET").into_response(),
             }
+        } else if self.state.shutdown.is_draining() {
+            // Not started, so safe to send elsewhere: NGINX retries it on another process.
+            let mut res = Error::Unavailable(
+                "this process is shutting down".into(),
+                Duration::from_secs(1),
+            )
+            .into_response();
+            res.insert_header("connection", "close");
+            res
         } else {
             match self.guard(&req) {
                 Ok(()) => self.route(req, &path).await,
@@ -82,10 +91,11 @@ impl App {
         }
     }
 
-    /// `GET /health`: 200 when the store is reachable, 503 otherwise.
+    /// `GET /health`: 200 when the store is reachable and the process is not draining, 503
+    /// otherwise.
     async fn health(&self) -> Response {
         let state = &self.state;
-        let is_ready = state.store.is_ready().await;
+        let is_ready = !state.shutdown.is_draining() && state.store.is_ready().await;
         let body = json!({
             "status": if is_ready { "ok" } else { "unavailable" },
             "nodeId": state.config.node_id,

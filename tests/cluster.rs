@@ -320,3 +320,45 @@ fn a_cancellation_reaches_the_node_running_the_request() {
         "ended by the cancellation, not a timeout"
     );
 }
+
+#[test]
+fn a_node_draining_under_steady_load_through_nginx_fails_no_request() {
+    let mut c = cluster(Backing::redis(), 3, &[]);
+    let addr = c.nginx.addr.clone();
+    let s = c.nginx.client().initialize("2025-11-25");
+    let owner = c
+        .nodes
+        .iter()
+        .position(|n| s.starts_with(&format!("p{}.", n.addr.rsplit(':').next().unwrap())))
+        .unwrap();
+    let load = std::thread::spawn(move || {
+        let (mut ok, mut failed) = (0, Vec::new());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(1500);
+        let mut id = 0;
+        while std::time::Instant::now() < deadline {
+            id += 1;
+            let call = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": "test_simple_text"}});
+            let res = crate::client::Client::connect(&addr).post(Some(&s), &call, &[]);
+            if res.status == 200 && res.json()["result"]["content"].is_array() {
+                ok += 1;
+            } else {
+                failed.push((res.status, String::from_utf8_lossy(&res.body).into_owned()));
+            }
+        }
+        (ok, failed)
+    });
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    c.nodes[owner].signal("TERM");
+    let (ok, failed) = load.join().unwrap();
+    assert!(
+        failed.is_empty(),
+        "{} failed of {}: {failed:?}",
+        failed.len(),
+        ok + failed.len()
+    );
+    assert!(ok > 20, "the load kept going: {ok} requests");
+    assert_eq!(
+        c.nodes[owner].wait(std::time::Duration::from_secs(10)),
+        Some(0)
+    );
+}
