@@ -362,3 +362,89 @@ fn a_node_draining_under_steady_load_through_nginx_fails_no_request() {
         Some(0)
     );
 }
+
+#[test]
+fn a_legacy_stream_survives_kill_9_of_the_node_holding_it() {
+    let mut c = cluster(Backing::redis(), 2, &[]);
+    let mut stream = c.nginx.client();
+    stream.send("GET", "/sse", &[("accept", "text/event-stream")], "");
+    assert_eq!(stream.read_head().0, 200);
+    let endpoint = stream.next_event().expect("endpoint").data;
+    let session = endpoint.split('=').nth(1).unwrap().to_owned();
+    let holder = c
+        .nodes
+        .iter()
+        .position(|n| session.starts_with(&format!("p{}.", n.addr.rsplit(':').next().unwrap())))
+        .unwrap();
+    let executor = &c.nodes[1 - holder];
+    let post = |addr: &str, body: Value| {
+        crate::client::Client::connect(addr)
+            .request("POST", &endpoint, &[JSON], &body.to_string())
+            .status
+    };
+    assert_eq!(post(&c.nginx.addr, initialize_body("2024-11-05")), 202);
+    assert_eq!(
+        post(
+            &c.nginx.addr,
+            json!({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        ),
+        202
+    );
+    stream.read_events(1);
+    assert_eq!(
+        post(&executor.addr, progress_call(9, 10, 100)),
+        202,
+        "the call runs on the other node"
+    );
+    let before: Vec<_> = stream.read_events(2);
+    let last_id = before
+        .iter()
+        .filter_map(|e| e.id.clone())
+        .next_back()
+        .unwrap();
+    let mut steps: Vec<f64> = before
+        .iter()
+        .filter(|e| !e.data.is_empty())
+        .filter_map(|e| e.json()["params"]["progress"].as_f64())
+        .collect();
+    let started = std::time::Instant::now();
+    let _ = c.nodes[holder].child.kill();
+    let _ = c.nodes[holder].child.wait();
+    let mut again = c.nginx.client();
+    again.send(
+        "GET",
+        &format!("/sse/{session}"),
+        &[("accept", "text/event-stream"), ("last-event-id", &last_id)],
+        "",
+    );
+    assert_eq!(
+        again.read_head().0,
+        200,
+        "NGINX sends the re-attach to the live node"
+    );
+    let mut results = 0;
+    while let Some(event) = again.next_event() {
+        if event.event.as_deref() != Some("message") {
+            continue;
+        }
+        let message = event.json();
+        if message["id"] == 9 {
+            results += 1;
+            break;
+        }
+        steps.push(message["params"]["progress"].as_f64().unwrap());
+    }
+    assert_eq!(
+        steps,
+        (1..=10).map(f64::from).collect::<Vec<_>>(),
+        "every event exactly once"
+    );
+    assert_eq!(results, 1, "and the result");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "resumed in {:?}",
+        started.elapsed()
+    );
+    let ping = json!({"jsonrpc": "2.0", "id": 10, "method": "ping"});
+    assert_eq!(post(&c.nginx.addr, ping), 202, "the session lives on");
+}
