@@ -25,6 +25,10 @@
 //!   stream learns of it. Delivery is at-most-once: a subscriber that arrives later reads the log.
 //!   A subscription is active when `subscribe` returns, so subscribe first, then read the log.
 //!   Delivery needs [`Store::run`] running alongside (the server spawns it).
+//! * **Leases.** [`Store::lease`] claims a key for a while, recording who holds it; the claim
+//!   lapses unless it is taken again before its TTL runs out, and [`Store::holder`] then answers
+//!   `None`. mcpd leases every request it is running, so another process can tell a request whose
+//!   process died from one that is merely slow. Leases need not survive a restart.
 //! * **Failure.** Every fallible call returns [`Error`]; [`ErrorKind::Unavailable`] means the
 //!   backend cannot be reached right now and the caller should answer "try again" (HTTP 503)
 //!   rather than treat the session as gone.
@@ -104,7 +108,13 @@ pub trait Store {
     async fn publish(&self, topic: &str, message: &str) -> Result<()>;
     /// Starts listening on `topic`.
     async fn subscribe(&self, topic: &str) -> Result<Subscription>;
-    /// Drops expired sessions and their logs; returns how many went.
+    /// Takes or renews the lease `key` for `ttl` (it lapses unless renewed), recording `holder`.
+    async fn lease(&self, key: &str, holder: &str, ttl: Duration) -> Result<()>;
+    /// The holder of a lease that has not lapsed.
+    async fn holder(&self, key: &str) -> Result<Option<String>>;
+    /// Gives a lease up at once.
+    async fn release(&self, key: &str) -> Result<()>;
+    /// Drops expired sessions and their logs (and lapsed leases); returns how many sessions went.
     async fn sweep(&self) -> Result<usize>;
     /// Whether the backend is reachable now (readiness).
     async fn is_ready(&self) -> bool;
@@ -175,6 +185,15 @@ impl Store for AnyStore {
     }
     async fn subscribe(&self, topic: &str) -> Result<Subscription> {
         forward!(self.subscribe(topic))
+    }
+    async fn lease(&self, key: &str, holder: &str, ttl: Duration) -> Result<()> {
+        forward!(self.lease(key, holder, ttl))
+    }
+    async fn holder(&self, key: &str) -> Result<Option<String>> {
+        forward!(self.holder(key))
+    }
+    async fn release(&self, key: &str) -> Result<()> {
+        forward!(self.release(key))
     }
     async fn sweep(&self) -> Result<usize> {
         forward!(self.sweep())

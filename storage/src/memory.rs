@@ -16,6 +16,8 @@ pub struct MemoryStore {
     logs: RefCell<HashMap<String, Log>>,
     /// In-process delivery.
     topics: Topics,
+    /// Leases: holder and the moment the lease lapses.
+    leases: RefCell<HashMap<String, (String, Instant)>>,
     /// Events kept per session; the oldest go first.
     retention: usize,
 }
@@ -45,6 +47,7 @@ impl MemoryStore {
             sessions: RefCell::default(),
             logs: RefCell::default(),
             topics: Topics::default(),
+            leases: RefCell::default(),
             retention: retention.max(1),
         }
     }
@@ -141,8 +144,34 @@ impl Store for MemoryStore {
         Ok(self.topics.subscribe(topic).0)
     }
 
+    async fn lease(&self, key: &str, holder: &str, ttl: Duration) -> Result<()> {
+        let lapses = Instant::now() + ttl;
+        self.leases
+            .borrow_mut()
+            .insert(key.to_owned(), (holder.to_owned(), lapses));
+        Ok(())
+    }
+
+    async fn holder(&self, key: &str) -> Result<Option<String>> {
+        let now = Instant::now();
+        Ok(self
+            .leases
+            .borrow()
+            .get(key)
+            .filter(|(_, lapses)| *lapses > now)
+            .map(|(h, _)| h.clone()))
+    }
+
+    async fn release(&self, key: &str) -> Result<()> {
+        self.leases.borrow_mut().remove(key);
+        Ok(())
+    }
+
     async fn sweep(&self) -> Result<usize> {
         let now = Instant::now();
+        self.leases
+            .borrow_mut()
+            .retain(|_, (_, lapses)| *lapses > now);
         let mut sessions = self.sessions.borrow_mut();
         let before = sessions.len();
         let mut logs = self.logs.borrow_mut();

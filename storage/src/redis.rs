@@ -6,6 +6,8 @@
 //! and touch. An event's sequence number is its stream entry id `<ms>-<n>` packed as
 //! `ms << 20 | n`: unique, increasing, and the same on every node.
 //!
+//! Leases are `mcpd:lease:<key>` with a Redis TTL.
+//!
 //! **Round trips.** Every call is one round trip (several commands go out as one pipeline): a
 //! touch is `PEXPIRE` on the snapshot and the log, and its answer (0 when the key is gone) is how
 //! a node learns that another node deleted or expired the session.
@@ -44,6 +46,10 @@ fn snapshot_key(id: &str) -> String {
 
 fn log_key(id: &str) -> String {
     format!("{PREFIX}l:{id}")
+}
+
+fn lease_key(key: &str) -> String {
+    format!("{PREFIX}lease:{key}")
 }
 
 fn ms(d: Duration) -> u64 {
@@ -304,6 +310,37 @@ impl Store for RedisStore {
                 .map_err(unavailable)?;
         }
         Ok(subscription)
+    }
+
+    async fn lease(&self, key: &str, holder: &str, ttl: Duration) -> Result<()> {
+        let key = lease_key(key);
+        self.query::<()>(|| {
+            let mut p = pipe();
+            p.cmd("SET")
+                .arg(&key)
+                .arg(holder)
+                .arg("PX")
+                .arg(ms(ttl))
+                .ignore();
+            p
+        })
+        .await
+    }
+
+    async fn holder(&self, key: &str) -> Result<Option<String>> {
+        let key = lease_key(key);
+        let (holder,): (Option<String>,) = self.query(|| one(cmd("GET").arg(&key))).await?;
+        Ok(holder)
+    }
+
+    async fn release(&self, key: &str) -> Result<()> {
+        let key = lease_key(key);
+        self.query::<()>(|| {
+            let mut p = pipe();
+            p.cmd("DEL").arg(&key).ignore();
+            p
+        })
+        .await
     }
 
     async fn sweep(&self) -> Result<usize> {

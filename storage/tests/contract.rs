@@ -204,3 +204,36 @@ fn the_file_store_keeps_everything_across_a_reopen_and_refuses_a_second_opener()
     });
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+store_test!(
+    leases_lapse_unless_renewed_and_go_when_released,
+    10,
+    |store| {
+        store
+            .lease("run:a", "holder-1", Duration::from_millis(150))
+            .await
+            .unwrap();
+        store.lease("run:b", "holder-2", LONG).await.unwrap();
+        assert_eq!(
+            store.holder("run:a").await.unwrap().as_deref(),
+            Some("holder-1")
+        );
+        async_io::Timer::after(Duration::from_millis(100)).await;
+        store
+            .lease("run:a", "holder-1", Duration::from_millis(150))
+            .await
+            .unwrap();
+        async_io::Timer::after(Duration::from_millis(100)).await;
+        assert_eq!(
+            store.holder("run:a").await.unwrap().as_deref(),
+            Some("holder-1"),
+            "renewed"
+        );
+        async_io::Timer::after(Duration::from_millis(120)).await;
+        assert_eq!(store.holder("run:a").await.unwrap(), None, "lapsed");
+        store.release("run:b").await.unwrap();
+        assert_eq!(store.holder("run:b").await.unwrap(), None, "released");
+        assert_eq!(store.holder("run:never").await.unwrap(), None);
+        store.sweep().await.unwrap();
+    }
+);

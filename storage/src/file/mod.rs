@@ -33,6 +33,8 @@ use crate::{events_topic, Error, ErrorKind, Event, Result, Store, Subscription};
 const SNAPSHOTS: TableDefinition<'static, &str, &str> = TableDefinition::new("snapshots");
 /// Session id → expiry, unix milliseconds (kept apart so a touch rewrites 8 bytes).
 const EXPIRIES: TableDefinition<'static, &str, u64> = TableDefinition::new("expiries");
+/// Lease key → (the moment it lapses, unix milliseconds; holder).
+const LEASES: TableDefinition<'static, &str, (u64, &str)> = TableDefinition::new("leases");
 /// (session id, sequence) → (stream, data, is_last).
 const EVENTS: TableDefinition<'static, (&str, u64), (&str, &str, bool)> =
     TableDefinition::new("events");
@@ -252,6 +254,38 @@ impl Store for FileStore {
 
     async fn subscribe(&self, topic: &str) -> Result<Subscription> {
         Ok(self.topics.subscribe(topic).0)
+    }
+
+    async fn lease(&self, key: &str, holder: &str, ttl: Duration) -> Result<()> {
+        let op = Op::Lease {
+            key: key.to_owned(),
+            holder: holder.to_owned(),
+            lapses: expiry(ttl),
+        };
+        self.request(op).await.map(drop)
+    }
+
+    async fn holder(&self, key: &str) -> Result<Option<String>> {
+        let now = now_ms();
+        self.read(|txn| {
+            let leases = match txn.open_table(LEASES) {
+                Ok(t) => t,
+                Err(e) => return absent(e),
+            };
+            let Some(lease) = leases.get(key)? else {
+                return Ok(None);
+            };
+            let (lapses, holder) = lease.value();
+            Ok((lapses > now).then(|| holder.to_owned()))
+        })
+    }
+
+    async fn release(&self, key: &str) -> Result<()> {
+        self.request(Op::Release {
+            key: key.to_owned(),
+        })
+        .await
+        .map(drop)
     }
 
     async fn sweep(&self) -> Result<usize> {

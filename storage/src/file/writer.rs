@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use redb::{Database, Durability, ReadableTable};
 
-use super::{EVENTS, EXPIRIES, SNAPSHOTS};
+use super::{EVENTS, EXPIRIES, LEASES, SNAPSHOTS};
 
 /// The most writes the writer thread folds into one transaction.
 const MAX_BATCH: usize = 512;
@@ -37,9 +37,28 @@ pub(super) enum Op {
         data: String,
         is_last: bool,
     },
+    Lease {
+        key: String,
+        holder: String,
+        lapses: u64,
+    },
+    Release {
+        key: String,
+    },
     Sweep {
         now: u64,
     },
+}
+
+impl Op {
+    /// Writes that may be lost in a crash without harm (TTL touches, leases): batches of only
+    /// these skip `fsync` (see `TOUCH_DURABILITY`).
+    fn is_light(&self) -> bool {
+        matches!(
+            self,
+            Op::Touch { .. } | Op::Lease { .. } | Op::Release { .. }
+        )
+    }
 }
 
 /// What a write answers: a flag (touch, delete), a sequence number (append), a count (sweep).
@@ -62,7 +81,7 @@ pub(super) fn write_loop(db: &Database, queue: &async_channel::Receiver<Write>, 
                 Err(_) => break,
             }
         }
-        let only_touches = batch.iter().all(|w| matches!(w.op, Op::Touch { .. }));
+        let only_touches = batch.iter().all(|w| w.op.is_light());
         let durable = !only_touches || last_durable.elapsed() >= TOUCH_DURABILITY;
         match commit(db, &batch, retention, durable) {
             Ok(replies) => {
@@ -86,6 +105,7 @@ type Tables<'t> = (
     redb::Table<'t, &'static str, &'static str>,
     redb::Table<'t, &'static str, u64>,
     redb::Table<'t, (&'static str, u64), (&'static str, &'static str, bool)>,
+    redb::Table<'t, &'static str, (u64, &'static str)>,
 );
 
 fn commit(
@@ -104,6 +124,7 @@ fn commit(
             txn.open_table(SNAPSHOTS)?,
             txn.open_table(EXPIRIES)?,
             txn.open_table(EVENTS)?,
+            txn.open_table(LEASES)?,
         );
         let mut replies = Vec::with_capacity(batch.len());
         for write in batch {
@@ -178,7 +199,20 @@ fn apply(
             }
             Ok(seq)
         }
+        Op::Lease {
+            key,
+            holder,
+            lapses,
+        } => {
+            tables.3.insert(key.as_str(), (*lapses, holder.as_str()))?;
+            Ok(1)
+        }
+        Op::Release { key } => {
+            tables.3.remove(key.as_str())?;
+            Ok(1)
+        }
         Op::Sweep { now } => {
+            tables.3.retain(|_, (lapses, _)| lapses > *now)?;
             let mut expired = Vec::new();
             for entry in tables.1.iter()? {
                 let (id, expires) = entry?;
