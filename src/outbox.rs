@@ -111,6 +111,12 @@ impl Outbox {
         }
     }
 
+    /// Whether the request answers on a stream a client can resume (a session's, not JSON-only
+    /// or legacy): its process then holds a lease on it (`transport/lease.rs`).
+    pub fn is_resumable(&self) -> bool {
+        self.throwaway.is_none() && self.route == Route::Request
+    }
+
     /// Whether the response has become an SSE stream.
     pub fn is_streaming(&self) -> bool {
         self.is_streaming.get()

@@ -448,3 +448,47 @@ fn a_legacy_stream_survives_kill_9_of_the_node_holding_it() {
     let ping = json!({"jsonrpc": "2.0", "id": 10, "method": "ping"});
     assert_eq!(post(&c.nginx.addr, ping), 202, "the session lives on");
 }
+
+#[test]
+fn a_request_whose_node_dies_is_reported_on_its_resumed_stream() {
+    let mut c = cluster(Backing::redis(), 2, &[]);
+    let s = c.nodes[0].client().initialize("2025-11-25");
+    let mut on_a = c.nodes[0].client();
+    on_a.send(
+        "POST",
+        "/mcp",
+        &[ACCEPT_BOTH, JSON, ("mcp-session-id", &s)],
+        &progress_call(21, 100, 100).to_string(),
+    );
+    assert_eq!(on_a.read_head().0, 200);
+    let seen = on_a.read_events(1);
+    let last_id = seen
+        .iter()
+        .filter_map(|e| e.id.clone())
+        .next_back()
+        .unwrap();
+    let _ = c.nodes[0].child.kill();
+    let _ = c.nodes[0].child.wait();
+    let killed = std::time::Instant::now();
+    let mut on_b = c.nodes[1].client();
+    assert_eq!(on_b.open_get(&s, Some(&last_id)), 200);
+    let rest: Vec<Value> = on_b
+        .read_events(usize::MAX)
+        .iter()
+        .filter(|e| !e.data.is_empty())
+        .map(|e| e.json())
+        .collect();
+    let told = killed.elapsed();
+    let last = rest.last().expect("something after the kill");
+    assert_eq!(last["id"], 21, "the error names the request: {last}");
+    assert_eq!(last["error"]["code"], -32603, "{last}");
+    assert!(
+        told < std::time::Duration::from_secs(8),
+        "told after {told:?}"
+    );
+    assert_eq!(
+        c.nodes[1].client().call(&s, 22, "ping", json!({})).status,
+        200,
+        "the session lives on"
+    );
+}

@@ -14,6 +14,7 @@ use mcpd_storage::{events_topic, Event, Store};
 use crate::app::AppState;
 use crate::outbox::ThrowawayLog;
 use crate::session::Session;
+use crate::transport::lease;
 
 /// Published on a session's events topic when the session ends: every stream closes.
 pub const CLOSE_ALL: &str = "*";
@@ -152,6 +153,7 @@ struct Outlet {
 
 enum Wake {
     HungUp,
+    CheckLease,
     Announced(Option<String>),
     KeepAlive,
     Drain,
@@ -196,6 +198,7 @@ async fn pump(app: &AppState, spec: &StreamSpec, outlet: &Outlet) {
             }
         }
         let keepalive = app.config.keepalive;
+        let watch_lease = spec.throwaway.is_none() && lease::is_watched(&spec.stream);
         let wake = async { Wake::Announced(announcements.next().await) }
             .or(async {
                 let _ = outlet.hung_up.recv().await;
@@ -209,10 +212,20 @@ async fn pump(app: &AppState, spec: &StreamSpec, outlet: &Outlet) {
                 app.shutdown.wait().await;
                 Wake::Drain
             })
+            .or(async {
+                if !watch_lease {
+                    std::future::pending::<()>().await;
+                }
+                async_io::Timer::after(lease::RENEW_EVERY).await;
+                Wake::CheckLease
+            })
             .await;
         match wake {
             Wake::Announced(Some(m)) if m != CLOSE_ALL => {}
             Wake::Announced(_) | Wake::HungUp => return,
+            Wake::CheckLease => {
+                lease::settle_if_orphaned(app, &spec.key, &spec.stream, after).await
+            }
             Wake::KeepAlive => {
                 if tx.send(b": keepalive\n\n".to_vec()).await.is_err() {
                     return;

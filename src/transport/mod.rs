@@ -2,6 +2,7 @@
 
 pub mod event_stream;
 pub mod inbound;
+pub mod lease;
 pub mod request;
 pub mod sse;
 pub mod streamable;

@@ -25,6 +25,7 @@ use crate::protocol::ProtocolVersion;
 use crate::registry::Outcome;
 use crate::session::Session;
 use crate::transport::event_stream::{self, StreamSpec};
+use crate::transport::lease;
 
 /// The in-flight key of request `id` on event-log key `key` (for `notifications/cancelled`).
 pub fn flight_key(key: &str, id: &Value) -> String {
@@ -94,9 +95,20 @@ fn spawn(state: &Rc<AppState>, outbox: Rc<Outbox>, work: Work, id: Value) {
             std::future::pending::<()>().await
         };
         let cancelled = from_here.or(from_anywhere);
+        let is_leased = outbox.is_resumable();
+        let heartbeat = async {
+            if is_leased {
+                lease::hold(&task_state, &outbox.key, &outbox.stream, &id).await;
+            }
+            std::future::pending::<()>().await
+        };
         let outcome = async { Some(work.await) }
             .or(async {
                 cancelled.await;
+                None
+            })
+            .or(async {
+                heartbeat.await;
                 None
             })
             .await;
@@ -107,6 +119,9 @@ fn spawn(state: &Rc<AppState>, outbox: Rc<Outbox>, work: Work, id: Value) {
         };
         if let Err(e) = written {
             crate::log::warn(format_args!("response of a request lost: {e}"));
+        }
+        if is_leased {
+            lease::release(&task_state, &outbox.key, &outbox.stream).await;
         }
     };
     state.executor.spawn(task).detach();
