@@ -24,6 +24,7 @@ pub mod ids;
 pub mod jsonrpc;
 pub mod log;
 pub mod mcp;
+pub mod notify;
 pub mod outbox;
 pub mod protocol;
 pub mod registry;
@@ -123,12 +124,26 @@ pub fn serve(config: Config, registry: Registry) -> std::io::Result<()> {
     let mut stdout = std::io::stdout();
     let _ = writeln!(stdout, "{banner}").and_then(|()| stdout.flush());
     log::info(format_args!("listening on {local}"));
+    let notifier = Rc::new(notify::Notifier::from_service_manager());
+    notifier.notify("READY=1");
     smol::block_on(executor.run(async {
+        if let Some(every) = notifier.watchdog_interval() {
+            let pinger = notifier.clone();
+            let pings = async move {
+                loop {
+                    pinger.notify("WATCHDOG=1");
+                    async_io::Timer::after(every).await;
+                }
+            };
+            executor.spawn(pings).detach();
+        }
+        let stopping = notifier.clone();
         executor
             .spawn(async move {
                 if let Some(Ok(signal)) = signals.next().await {
                     log::info(format_args!("{signal:?} received: draining"));
                 }
+                stopping.notify("STOPPING=1");
                 trigger.fire();
             })
             .detach();

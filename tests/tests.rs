@@ -19,3 +19,4 @@ mod status;
 mod stores;
 mod streams;
 mod support;
+mod systemd;
