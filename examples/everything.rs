@@ -102,6 +102,17 @@ fn tools() -> Vec<Tool> {
             content::error("This tool intentionally returns an error for testing"),
         ),
         Tool::new(
+            "update_watched_resource",
+            "Changes test://watched-resource; subscribers hear of it on their GET stream.",
+            no_args(),
+            |ctx, _args| async move {
+                ctx.resource_updated("test://watched-resource").await;
+                Ok(content::result(vec![content::text(
+                    "test://watched-resource updated",
+                )]))
+            },
+        ),
+        Tool::new(
             "test_internal_error",
             "Fails with a JSON-RPC internal error (-32603).",
             no_args(),

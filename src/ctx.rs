@@ -107,6 +107,23 @@ impl Ctx {
         }
     }
 
+    /// Tells this session's client that a resource it subscribed to (`resources/subscribe`) has
+    /// changed: `notifications/resources/updated` on its standalone stream. Nothing is sent when
+    /// it did not subscribe to `uri`.
+    pub async fn resource_updated(&self, uri: &str) {
+        let subscribed = self
+            .session()
+            .is_some_and(|s| s.subscriptions.borrow().contains(uri));
+        if !subscribed {
+            return;
+        }
+        let message =
+            jsonrpc::notification("notifications/resources/updated", json!({ "uri": uri }));
+        if let Err(e) = self.inner.outbox.emit_unrelated(&message).await {
+            crate::log::warn(format_args!("dropped resources/updated: {e}"));
+        }
+    }
+
     /// Reports progress, if the client asked for it with `_meta.progressToken`.
     pub async fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
         let Some(token) = &self.inner.progress_token else {

@@ -168,6 +168,21 @@ impl Outbox {
         }
     }
 
+    /// Sends a message that is not about this request (a resource changed, a list changed) on
+    /// the session's standalone GET stream, wherever that stream is held (spec: such messages
+    /// do not go on a request's stream). Dropped without a session.
+    pub async fn emit_unrelated(&self, message: &Value) -> mcpd_storage::Result<()> {
+        if self.throwaway.is_some() {
+            return Ok(());
+        }
+        let stream = if self.route == Route::Legacy {
+            LEGACY_STREAM
+        } else {
+            GET_STREAM
+        };
+        self.append(stream, &message.to_string(), false).await
+    }
+
     /// Delivers the request's response: as JSON if nothing was emitted, else as the last event.
     pub async fn finish(&self, response: Value) -> mcpd_storage::Result<()> {
         if self.route == Route::Legacy {

@@ -40,27 +40,65 @@ fn progress_call(id: u64, steps: u64, interval_ms: u64) -> Value {
 
 #[test]
 fn one_session_spread_over_every_node_bypassing_nginx() {
-    let c = cluster(Backing::redis(), 3, &["--json-response"]);
+    let c = cluster(Backing::redis(), 3, &[]);
     let s = c.nodes[0].client().initialize("2025-11-25");
+    let subscribed = c.nodes[0].client().call(
+        &s,
+        1,
+        "resources/subscribe",
+        json!({"uri": "test://watched-resource"}),
+    );
+    assert_eq!(
+        subscribed.json()["result"],
+        json!({}),
+        "node A takes the subscription"
+    );
     let mut get = c.nodes[2].client();
     assert_eq!(get.open_get(&s, None), 200, "node C holds the GET stream");
-    let res = c.nodes[1]
-        .client()
-        .post(Some(&s), &progress_call(7, 3, 10), &[]);
-    assert_eq!(res.json()["id"], 7, "node B runs the tool and answers");
-    let notes = get.read_events(3);
-    let tokens: Vec<Value> = notes
+
+    let mut on_b = c.nodes[1].client();
+    on_b.send(
+        "POST",
+        "/mcp",
+        &[ACCEPT_BOTH, JSON, ("mcp-session-id", &s)],
+        &progress_call(7, 3, 10).to_string(),
+    );
+    assert_eq!(on_b.read_head().0, 200);
+    let answered: Vec<Value> = on_b
+        .read_events(usize::MAX)
         .iter()
         .filter(|e| !e.data.is_empty())
-        .map(|e| e.json()["params"]["progressToken"].clone())
+        .map(|e| e.json())
+        .collect();
+    let tokens: Vec<&Value> = answered
+        .iter()
+        .filter_map(|m| m["params"].get("progressToken"))
         .collect();
     assert_eq!(
         tokens,
-        [json!(7), json!(7), json!(7)],
-        "B's progress reached C's stream"
+        [&json!(7), &json!(7), &json!(7)],
+        "progress on node B's POST stream"
     );
-    let listed = c.nodes[1].client().call(&s, 8, "tools/list", json!({}));
-    assert!(listed.json()["result"]["tools"].is_array());
+    assert_eq!(answered.last().unwrap()["id"], 7);
+
+    let updated = c.nodes[1].client().call(
+        &s,
+        8,
+        "tools/call",
+        json!({"name": "update_watched_resource"}),
+    );
+    assert_eq!(updated.json()["id"], 8, "node B changes the resource");
+    let note = get
+        .read_events(1)
+        .into_iter()
+        .find(|e| !e.data.is_empty())
+        .expect("a notification on C")
+        .json();
+    assert_eq!(
+        note["method"], "notifications/resources/updated",
+        "produced on B, delivered by C: {note}"
+    );
+    assert_eq!(note["params"]["uri"], "test://watched-resource");
 }
 
 #[test]
