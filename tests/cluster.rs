@@ -483,6 +483,11 @@ fn a_legacy_stream_survives_kill_9_of_the_node_holding_it() {
         "resumed in {:?}",
         started.elapsed()
     );
+    eprintln!(
+        "stream holder killed: 10 events + result sent, {} + {results} received, no duplicates, complete {:?} after the kill",
+        steps.len(),
+        started.elapsed()
+    );
     let ping = json!({"jsonrpc": "2.0", "id": 10, "method": "ping"});
     assert_eq!(post(&c.nginx.addr, ping), 202, "the session lives on");
 }
@@ -524,6 +529,7 @@ fn a_request_whose_node_dies_is_reported_on_its_resumed_stream() {
         told < std::time::Duration::from_secs(8),
         "told after {told:?}"
     );
+    eprintln!("executor killed: its client was told {told:?} after the kill");
     assert_eq!(
         c.nodes[1].client().call(&s, 22, "ping", json!({})).status,
         200,
