@@ -536,3 +536,55 @@ fn a_request_whose_node_dies_is_reported_on_its_resumed_stream() {
         "the session lives on"
     );
 }
+
+#[test]
+fn the_shipped_nginx_config_is_what_the_generator_prints_for_two_nodes() {
+    let shipped =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/nginx/mcpd.conf")).unwrap();
+    let generated =
+        std::process::Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/nginx/generate"))
+            .output()
+            .unwrap();
+    assert_eq!(
+        shipped,
+        String::from_utf8_lossy(&generated.stdout),
+        "regenerate it: nginx/generate > nginx/mcpd.conf"
+    );
+}
+
+#[test]
+fn a_sampling_answer_posted_to_another_node_reaches_the_waiting_tool() {
+    let c = cluster(Backing::redis(), 2, &[]);
+    let s = c.nodes[0].client().initialize("2025-11-25");
+    let mut on_a = c.nodes[0].client();
+    let call = json!({"jsonrpc": "2.0", "id": 31, "method": "tools/call", "params": {"name": "test_sampling", "arguments": {"prompt": "hi"}}});
+    on_a.send(
+        "POST",
+        "/mcp",
+        &[ACCEPT_BOTH, JSON, ("mcp-session-id", &s)],
+        &call.to_string(),
+    );
+    assert_eq!(on_a.read_head().0, 200);
+    let request = on_a
+        .read_events(1)
+        .into_iter()
+        .find(|e| !e.data.is_empty())
+        .unwrap()
+        .json();
+    let answer = json!({"jsonrpc": "2.0", "id": request["id"], "result": {"role": "assistant", "content": {"type": "text", "text": "answered on B"}, "model": "m"}});
+    assert_eq!(c.nodes[1].client().post(Some(&s), &answer, &[]).status, 202);
+    let result = on_a
+        .read_events(1)
+        .into_iter()
+        .find(|e| !e.data.is_empty())
+        .unwrap()
+        .json();
+    assert_eq!(result["id"], 31);
+    assert!(
+        result["result"]["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("answered on B"),
+        "{result}"
+    );
+}
