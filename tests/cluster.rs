@@ -369,6 +369,20 @@ fn a_node_draining_under_steady_load_through_nginx_fails_no_request() {
         .iter()
         .position(|n| s.starts_with(&format!("p{}.", n.addr.rsplit(':').next().unwrap())))
         .unwrap();
+    let subscribed = c.nginx.client().call(
+        &s,
+        0,
+        "resources/subscribe",
+        json!({"uri": "test://watched-resource"}),
+    );
+    assert_eq!(subscribed.status, 200);
+    let mut stream = c.nginx.client();
+    assert_eq!(
+        stream.open_get(&s, None),
+        200,
+        "a stream client, on the owner through NGINX"
+    );
+    let session = s.clone();
     let load = std::thread::spawn(move || {
         let (mut ok, mut failed) = (0, Vec::new());
         let deadline = std::time::Instant::now() + std::time::Duration::from_millis(1500);
@@ -387,6 +401,34 @@ fn a_node_draining_under_steady_load_through_nginx_fails_no_request() {
     });
     std::thread::sleep(std::time::Duration::from_millis(500));
     c.nodes[owner].signal("TERM");
+    let closing = stream.read_events(usize::MAX);
+    assert!(
+        closing.iter().any(|e| e.retry.is_some()),
+        "the stream was told to come back: {closing:?}"
+    );
+    let mut resumed = c.nginx.client();
+    assert_eq!(
+        resumed.open_get(&session, None),
+        200,
+        "NGINX takes the stream client to another node"
+    );
+    let updated = c.nginx.client().call(
+        &session,
+        99_999,
+        "tools/call",
+        json!({"name": "update_watched_resource"}),
+    );
+    assert_eq!(updated.status, 200);
+    let note = resumed
+        .read_events(1)
+        .into_iter()
+        .find(|e| !e.data.is_empty())
+        .expect("a notification")
+        .json();
+    assert_eq!(
+        note["method"], "notifications/resources/updated",
+        "the resumed stream works: {note}"
+    );
     let (ok, failed) = load.join().unwrap();
     assert!(
         failed.is_empty(),
