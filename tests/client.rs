@@ -259,6 +259,18 @@ impl Client {
         session
     }
 
+    /// POSTs a request on a session to /mcp and reads only the response head (the body, usually
+    /// an SSE stream, is then read with `read_events`/`read_chunk`); the status.
+    pub fn open_post(&mut self, session: &str, body: &Value) -> u16 {
+        self.send(
+            "POST",
+            "/mcp",
+            &[ACCEPT_BOTH, JSON, ("mcp-session-id", session)],
+            &body.to_string(),
+        );
+        self.read_head().0
+    }
+
     /// Opens the session's GET stream (or resumes `last_event_id`); the response status. The
     /// events are then read with `read_events`/`read_chunk`.
     pub fn open_get(&mut self, session: &str, last_event_id: Option<&str>) -> u16 {

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::backing::Backing;
 use crate::nginx::{free_ports, Nginx};
-use crate::support::{initialize_body, Server, ACCEPT_BOTH, JSON};
+use crate::support::{initialize_body, Server, JSON};
 
 /// `n` nodes `p<port>` on consecutive ports, all on `backing`, and NGINX in front.
 struct Cluster {
@@ -57,13 +57,7 @@ fn one_session_spread_over_every_node_bypassing_nginx() {
     assert_eq!(get.open_get(&s, None), 200, "node C holds the GET stream");
 
     let mut on_b = c.nodes[1].client();
-    on_b.send(
-        "POST",
-        "/mcp",
-        &[ACCEPT_BOTH, JSON, ("mcp-session-id", &s)],
-        &progress_call(7, 3, 10).to_string(),
-    );
-    assert_eq!(on_b.read_head().0, 200);
+    assert_eq!(on_b.open_post(&s, &progress_call(7, 3, 10)), 200);
     let answered: Vec<Value> = on_b
         .read_events(usize::MAX)
         .iter()
@@ -106,13 +100,7 @@ fn a_stream_dropped_on_one_node_resumes_on_another_exactly_once() {
     let c = cluster(Backing::redis(), 2, &[]);
     let s = c.nodes[0].client().initialize("2025-11-25");
     let mut on_a = c.nodes[0].client();
-    on_a.send(
-        "POST",
-        "/mcp",
-        &[ACCEPT_BOTH, JSON, ("mcp-session-id", &s)],
-        &progress_call(3, 8, 100).to_string(),
-    );
-    assert_eq!(on_a.read_head().0, 200);
+    assert_eq!(on_a.open_post(&s, &progress_call(3, 8, 100)), 200);
     let first = on_a.read_events(1);
     let last_id = first.last().and_then(|e| e.id.clone()).unwrap();
     drop(on_a);
@@ -274,13 +262,7 @@ fn a_draining_node_hands_its_streams_over_and_finishes_its_work() {
     let mut c = cluster(Backing::redis(), 2, &[]);
     let s = c.nodes[0].client().initialize("2025-11-25");
     let mut on_a = c.nodes[0].client();
-    on_a.send(
-        "POST",
-        "/mcp",
-        &[ACCEPT_BOTH, JSON, ("mcp-session-id", &s)],
-        &progress_call(5, 6, 100).to_string(),
-    );
-    assert_eq!(on_a.read_head().0, 200);
+    assert_eq!(on_a.open_post(&s, &progress_call(5, 6, 100)), 200);
     let first = on_a.read_events(1);
     c.nodes[0].signal("TERM");
     let rest_on_a = on_a.read_events(usize::MAX);
@@ -326,13 +308,7 @@ fn a_cancellation_reaches_the_node_running_the_request() {
     let s = c.nodes[0].client().initialize("2025-11-25");
     let mut on_a = c.nodes[0].client();
     let call = json!({"jsonrpc": "2.0", "id": 12, "method": "tools/call", "params": {"name": "test_sampling", "arguments": {"prompt": "hi"}}});
-    on_a.send(
-        "POST",
-        "/mcp",
-        &[ACCEPT_BOTH, JSON, ("mcp-session-id", &s)],
-        &call.to_string(),
-    );
-    assert_eq!(on_a.read_head().0, 200);
+    assert_eq!(on_a.open_post(&s, &call), 200);
     let asked = on_a.read_events(1);
     assert!(
         asked
@@ -539,13 +515,7 @@ fn a_request_whose_node_dies_is_reported_on_its_resumed_stream() {
     let mut c = cluster(Backing::redis(), 2, &[]);
     let s = c.nodes[0].client().initialize("2025-11-25");
     let mut on_a = c.nodes[0].client();
-    on_a.send(
-        "POST",
-        "/mcp",
-        &[ACCEPT_BOTH, JSON, ("mcp-session-id", &s)],
-        &progress_call(21, 100, 100).to_string(),
-    );
-    assert_eq!(on_a.read_head().0, 200);
+    assert_eq!(on_a.open_post(&s, &progress_call(21, 100, 100)), 200);
     let seen = on_a.read_events(1);
     let last_id = seen
         .iter()
@@ -600,13 +570,7 @@ fn a_sampling_answer_posted_to_another_node_reaches_the_waiting_tool() {
     let s = c.nodes[0].client().initialize("2025-11-25");
     let mut on_a = c.nodes[0].client();
     let call = json!({"jsonrpc": "2.0", "id": 31, "method": "tools/call", "params": {"name": "test_sampling", "arguments": {"prompt": "hi"}}});
-    on_a.send(
-        "POST",
-        "/mcp",
-        &[ACCEPT_BOTH, JSON, ("mcp-session-id", &s)],
-        &call.to_string(),
-    );
-    assert_eq!(on_a.read_head().0, 200);
+    assert_eq!(on_a.open_post(&s, &call), 200);
     let request = on_a
         .read_events(1)
         .into_iter()

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::support::{initialize_body, Server, ACCEPT_BOTH, JSON};
+use crate::support::{initialize_body, Server};
 
 #[test]
 fn use_slides_the_ttl() {
@@ -77,21 +77,9 @@ fn a_dropped_request_stream_resumes_with_every_remaining_event_exactly_once() {
     let mut c = server.client();
     let s = c.initialize("2025-11-25");
     let mut other = server.client();
-    other.send(
-        "POST",
-        "/mcp",
-        &[ACCEPT_BOTH, JSON, ("mcp-session-id", &s)],
-        &progress_call(2, 10).to_string(),
-    );
-    assert_eq!(other.read_head().0, 200);
+    assert_eq!(other.open_post(&s, &progress_call(2, 10)), 200);
     let mut first = server.client();
-    first.send(
-        "POST",
-        "/mcp",
-        &[ACCEPT_BOTH, JSON, ("mcp-session-id", &s)],
-        &progress_call(1, 10).to_string(),
-    );
-    assert_eq!(first.read_head().0, 200);
+    assert_eq!(first.open_post(&s, &progress_call(1, 10)), 200);
     let seen = first.read_events(2);
     let last_id = seen.last().and_then(|e| e.id.clone()).unwrap();
     let mut progress: Vec<f64> = seen

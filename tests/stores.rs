@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::backing::Backing;
-use crate::support::{Client, Server, ACCEPT_BOTH, JSON};
+use crate::support::{Client, Server};
 
 fn health(server: &Server) -> u16 {
     server.client().request("GET", "/health", &[], "").status
@@ -45,13 +45,7 @@ fn survives_a_crash(backing: Backing) {
     );
     let call = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {
         "name": "slow_progress", "arguments": {"steps": 3, "interval_ms": 10}, "_meta": {"progressToken": "p"}}});
-    c.send(
-        "POST",
-        "/mcp",
-        &[ACCEPT_BOTH, JSON, ("mcp-session-id", &s)],
-        &call.to_string(),
-    );
-    assert_eq!(c.read_head().0, 200);
+    assert_eq!(c.open_post(&s, &call), 200);
     let before = c.read_events(usize::MAX);
     let first_progress = before
         .iter()
