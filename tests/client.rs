@@ -259,6 +259,16 @@ impl Client {
         session
     }
 
+    /// The JSON of the next events that carry data (priming events and comments skipped),
+    /// until `n` of them or the end of the stream.
+    pub fn read_messages(&mut self, n: usize) -> Vec<Value> {
+        self.read_events(n)
+            .iter()
+            .filter(|e| !e.data.is_empty())
+            .map(Event::json)
+            .collect()
+    }
+
     /// POSTs a request on a session to /mcp and reads only the response head (the body, usually
     /// an SSE stream, is then read with `read_events`/`read_chunk`); the status.
     pub fn open_post(&mut self, session: &str, body: &Value) -> u16 {

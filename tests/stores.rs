@@ -76,12 +76,7 @@ fn survives_a_crash(backing: Backing) {
     );
     let mut resumed = server.client();
     assert_eq!(resumed.open_get(&s, Some(&first_progress)), 200);
-    let replayed: Vec<Value> = resumed
-        .read_events(usize::MAX)
-        .iter()
-        .filter(|e| !e.data.is_empty())
-        .map(|e| e.json())
-        .collect();
+    let replayed: Vec<Value> = resumed.read_messages(usize::MAX);
     assert_eq!(
         replayed.len(),
         3,

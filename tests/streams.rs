@@ -134,12 +134,7 @@ fn log_messages_respect_the_session_level() {
         json!({}),
         json!({}),
     );
-    let logs: Vec<Value> = c
-        .read_events(4)
-        .iter()
-        .filter(|e| !e.data.is_empty())
-        .map(|e| e.json())
-        .collect();
+    let logs: Vec<Value> = c.read_messages(4);
     assert!(
         logs[..3]
             .iter()
@@ -247,12 +242,7 @@ fn a_paused_stream_resumes_with_last_event_id_and_delivers_the_result_once() {
         .expect("an id to resume from");
     let mut resume = server.client();
     assert_eq!(resume.open_get(&s, Some(&last)), 200);
-    let after: Vec<Value> = resume
-        .read_events(usize::MAX)
-        .iter()
-        .filter(|e| !e.data.is_empty())
-        .map(|e| e.json())
-        .collect();
+    let after: Vec<Value> = resume.read_messages(usize::MAX);
     assert_eq!(after.len(), 1, "{after:?}");
     assert_eq!(after[0]["id"], 21);
     let bad = server.client().request(
@@ -299,12 +289,7 @@ fn stateless_requests_stream_too_and_leave_no_log_behind() {
         assert_eq!(status, 200);
         assert!(is_sse(&headers));
         assert!(headers.iter().all(|(n, _)| n != "mcp-session-id"));
-        let messages: Vec<Value> = c
-            .read_events(4)
-            .iter()
-            .filter(|e| !e.data.is_empty())
-            .map(|e| e.json())
-            .collect();
+        let messages: Vec<Value> = c.read_messages(4);
         assert_eq!(messages.len(), 4);
         assert_eq!(messages[3]["id"], id);
         assert!(c.read_chunk().is_none());

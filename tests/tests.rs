@@ -6,6 +6,7 @@ mod backing;
 mod client;
 mod cluster;
 mod connection;
+mod failover;
 mod flags;
 mod jsonrpc;
 mod legacy;
