@@ -14,6 +14,7 @@ use smol::LocalExecutor;
 
 use crate::config::Config;
 use crate::registry::Registry;
+use crate::sessionless::state::StateKey;
 use crate::sessions::Sessions;
 use crate::shutdown::Shutdown;
 
@@ -47,6 +48,8 @@ pub struct AppState {
     /// Random letters drawn at start that make those names unique across processes and restarts
     /// (several nodes share a Redis; a restarted node finds its old logs in the store).
     pub name_prefix: String,
+    /// Signs and checks sessionless `requestState` (`--state-key-file`).
+    pub state_key: StateKey,
 }
 
 impl App {
@@ -60,6 +63,13 @@ impl App {
     ) -> std::io::Result<App> {
         let sessions = Sessions::new(&config)?;
         let name_prefix = sessions.alphanumeric(8);
+        let state_key = StateKey::load(config.state_key_file.as_deref()).map_err(|e| {
+            let file = config
+                .state_key_file
+                .as_deref()
+                .unwrap_or(std::path::Path::new(""));
+            std::io::Error::other(format!("--state-key-file {}: {e}", file.display()))
+        })?;
         Ok(App {
             state: Rc::new(AppState {
                 config,
@@ -72,6 +82,7 @@ impl App {
                 in_flight: RefCell::default(),
                 counter: Cell::new(0),
                 name_prefix,
+                state_key,
             }),
         })
     }

@@ -1,5 +1,11 @@
 //! The context a tool, resource or prompt handler gets: who is asking, and how to talk back
-//! (progress, log messages, server→client requests such as sampling and elicitation).
+//! (progress, log messages, questions to the client such as sampling and elicitation, changes).
+//!
+//! One handler API serves both wires. On a session (2024-11-05 to 2025-11-25) a question is a
+//! real server→client request on the request's stream; on the sessionless 2026-07-28 wire it
+//! is MRTR (`sessionless/inputs.rs`): the request answers `input_required`, the client retries
+//! with the answers, and the handler runs again from the start — so a handler that asks should
+//! do nothing irreversible before its questions are answered.
 
 use std::rc::Rc;
 
@@ -8,12 +14,15 @@ use mcpd_storage::Store;
 use serde_json::{json, Value};
 
 use crate::app::AppState;
+use crate::changes::{self, Change, Listing};
 use crate::config::Config;
 use crate::jsonrpc::{self, RpcError};
 use crate::mcp::logging::Level;
 use crate::outbox::Outbox;
 use crate::protocol::ProtocolVersion;
+use crate::registry::Outcome;
 use crate::session::Session;
+use crate::sessionless::{result, Envelope, MISSING_CAPABILITY};
 
 /// A handle on the request being served; cheap to clone.
 #[derive(Clone, Debug)]
@@ -28,6 +37,18 @@ struct Inner {
     outbox: Rc<Outbox>,
     progress_token: Option<Value>,
     version: ProtocolVersion,
+    /// A sessionless request's `_meta` and MRTR state.
+    envelope: Option<Envelope>,
+}
+
+/// The client capability a question to the client needs.
+fn capability_of(method: &str) -> Option<&'static str> {
+    match method {
+        "elicitation/create" => Some("elicitation"),
+        "sampling/createMessage" => Some("sampling"),
+        "roots/list" => Some("roots"),
+        _ => None,
+    }
 }
 
 /// The topic on which the client's answer to server request `id` of `session` is delivered.
@@ -42,6 +63,7 @@ impl Ctx {
         outbox: Rc<Outbox>,
         params: &Value,
         version: ProtocolVersion,
+        envelope: Option<Envelope>,
     ) -> Ctx {
         let progress_token = params
             .get("_meta")
@@ -55,7 +77,17 @@ impl Ctx {
                 outbox,
                 progress_token,
                 version,
+                envelope,
             }),
+        }
+    }
+
+    /// The outcome of `method` as its wire wants it (sessionless: `resultType`, cache hints,
+    /// `input_required`…).
+    pub(crate) fn settle(&self, method: &str, outcome: Outcome) -> Outcome {
+        match &self.inner.envelope {
+            Some(envelope) => result::settle(self.app(), method, envelope, outcome),
+            None => outcome,
         }
     }
 
@@ -93,10 +125,15 @@ impl Ctx {
         self.session().map(|s| s.id.as_str())
     }
 
-    /// Whether the client declared a capability (`sampling`, `elicitation`, `roots`).
+    /// Whether the client declared a capability (`sampling`, `elicitation`, `roots`), in
+    /// `initialize` or in this request's `_meta`.
     pub fn client_supports(&self, capability: &str) -> bool {
-        self.session()
-            .is_some_and(|s| s.has_client_capability(capability))
+        match &self.inner.envelope {
+            Some(envelope) => envelope.declares(capability),
+            None => self
+                .session()
+                .is_some_and(|s| s.has_client_capability(capability)),
+        }
     }
 
     /// Sends any notification on this request's stream.
@@ -107,10 +144,11 @@ impl Ctx {
         }
     }
 
-    /// Tells this session's client that a resource it subscribed to (`resources/subscribe`) has
-    /// changed: `notifications/resources/updated` on its standalone stream. Nothing is sent when
-    /// it did not subscribe to `uri`.
+    /// Says that a resource changed: `notifications/resources/updated` to this session's client
+    /// if it subscribed to `uri` (`resources/subscribe`; on its standalone stream), and to every
+    /// `subscriptions/listen` stream that follows `uri`, on every process.
     pub async fn resource_updated(&self, uri: &str) {
+        changes::publish(self.app(), Change::Resource(uri.to_owned())).await;
         let subscribed = self
             .session()
             .is_some_and(|s| s.subscriptions.borrow().contains(uri));
@@ -122,6 +160,12 @@ impl Ctx {
         if let Err(e) = self.inner.outbox.emit_unrelated(&message).await {
             crate::log::warn(format_args!("dropped resources/updated: {e}"));
         }
+    }
+
+    /// Says that a listing changed: `notifications/<listing>/list_changed` to every
+    /// `subscriptions/listen` stream that asked for it, on every process.
+    pub async fn list_changed(&self, listing: Listing) {
+        changes::publish(self.app(), Change::Listing(listing)).await;
     }
 
     /// Reports progress, if the client asked for it with `_meta.progressToken`.
@@ -139,9 +183,16 @@ impl Ctx {
         self.notify("notifications/progress", params).await;
     }
 
-    /// Sends a `notifications/message` at `level` if the session's log level lets it through.
+    /// Sends a `notifications/message` at `level` if the session's log level lets it through
+    /// (sessionless: only when the request's `_meta` names a level, at or above it).
     pub async fn log(&self, level: Level, logger: &str, data: Value) {
-        let threshold = self.session().and_then(|s| s.log_level.get());
+        let threshold = match &self.inner.envelope {
+            Some(envelope) => match envelope.log_level {
+                Some(threshold) => Some(threshold),
+                None => return,
+            },
+            None => self.session().and_then(|s| s.log_level.get()),
+        };
         if threshold.is_some_and(|t| level < t) {
             return;
         }
@@ -157,9 +208,38 @@ impl Ctx {
         }
     }
 
-    /// Sends a request to the client (e.g. `sampling/createMessage`, `elicitation/create`) and
-    /// waits for its answer, up to `--request-timeout`.
+    /// Asks the client (`sampling/createMessage`, `elicitation/create`, `roots/list`) and
+    /// returns its answer; see [`Ctx::ask`]. Sessionless, the question's key is its rank among
+    /// the handler's unkeyed questions.
     pub async fn request(&self, method: &str, params: Value) -> Result<Value, RpcError> {
+        match &self.inner.envelope {
+            Some(envelope) => self.ask(&envelope.inputs.next_key(), method, params).await,
+            None => self.round_trip(method, params).await,
+        }
+    }
+
+    /// Asks the client a question named `key` and returns its answer. On a session: a
+    /// server→client request, answered within `--request-timeout`. Sessionless: the answer the
+    /// client brought under `key`, or else the question is recorded and an error returned —
+    /// propagate it with `?` and the request answers `input_required` (all questions asked in
+    /// the round, so ask independent ones together, e.g. with `futures_lite::future::zip`).
+    /// A client that did not declare the capability the question needs gets -32021.
+    pub async fn ask(&self, key: &str, method: &str, params: Value) -> Result<Value, RpcError> {
+        let Some(envelope) = &self.inner.envelope else {
+            return self.round_trip(method, params).await;
+        };
+        if let Some(capability) = capability_of(method).filter(|c| !envelope.declares(c)) {
+            return Err(RpcError::new(
+                MISSING_CAPABILITY,
+                format!("{method} needs the client capability '{capability}'"),
+            )
+            .with_data(json!({ "requiredCapabilities": { capability: {} } })));
+        }
+        envelope.inputs.answer(key, method, params)
+    }
+
+    /// A server→client request on the request's stream, and the client's answer.
+    async fn round_trip(&self, method: &str, params: Value) -> Result<Value, RpcError> {
         let app = &self.inner.app;
         let session = self.session().ok_or_else(|| {
             RpcError::internal(format!("{method} needs a session (not --stateless)"))

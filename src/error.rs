@@ -4,12 +4,11 @@
 use std::time::Duration;
 
 use http_types::{Response, StatusCode};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::http::json_response;
 use crate::jsonrpc::{
     self, RpcError, INVALID_REQUEST, PARSE_ERROR, SESSION_NOT_FOUND, TRANSPORT_ERROR,
-    UNSUPPORTED_PROTOCOL_VERSION,
 };
 use crate::protocol::ProtocolVersion;
 
@@ -42,8 +41,9 @@ pub enum Error {
     SessionNotFound,
     /// `MCP-Protocol-Version` names a version we do not serve: 400.
     UnsupportedVersion(String),
-    /// `server/discover` (the 2026-07-28 probe): 400, -32022 with the versions we serve.
-    Discover(Value, String),
+    /// A sessionless request refused before its handler ran (`sessionless/ladder.rs`): its
+    /// id and error; 400, or 404 for -32601.
+    Refused(Value, RpcError),
     /// A second standalone GET stream: 409.
     Conflict,
     /// A limit is reached or the store is down: 503 with `Retry-After`.
@@ -73,8 +73,8 @@ impl Error {
             Error::Parse(_)
             | Error::InvalidRequest(..)
             | Error::MissingSession
-            | Error::UnsupportedVersion(_)
-            | Error::Discover(..) => StatusCode::BadRequest,
+            | Error::UnsupportedVersion(_) => StatusCode::BadRequest,
+            Error::Refused(_, e) => crate::sessionless::status_of(e.code.into()),
             Error::Conflict => StatusCode::Conflict,
             Error::Unavailable(..) => StatusCode::ServiceUnavailable,
         }
@@ -119,11 +119,7 @@ impl Error {
                     supported().join(", ")
                 ),
             ),
-            Error::Discover(_, requested) => RpcError::new(
-                UNSUPPORTED_PROTOCOL_VERSION,
-                format!("Unsupported protocol version: {requested}; use initialize"),
-            )
-            .with_data(json!({ "supported": supported(), "requested": requested })),
+            Error::Refused(_, e) => e.clone(),
             Error::Conflict => RpcError::new(
                 TRANSPORT_ERROR,
                 "Conflict: Only one SSE stream is allowed per session",
@@ -137,7 +133,7 @@ impl Error {
     /// The response: the status, the extra headers the case needs, and a JSON-RPC error body.
     pub fn into_response(self) -> Response {
         let id = match &self {
-            Error::InvalidRequest(id, _) | Error::Discover(id, _) => id.clone(),
+            Error::InvalidRequest(id, _) | Error::Refused(id, _) => id.clone(),
             _ => Value::Null,
         };
         let mut res = json_response(self.status(), &jsonrpc::error(id, &self.rpc()));

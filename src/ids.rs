@@ -22,10 +22,15 @@ pub struct IdGenerator {
     drawn: u64,
 }
 
+/// `N` bytes from the OS's random source.
+pub fn os_random<const N: usize>() -> std::io::Result<[u8; N]> {
+    let mut bytes = [0u8; N];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    Ok(bytes)
+}
+
 fn os_seed() -> std::io::Result<[u8; 40]> {
-    let mut seed = [0u8; 40];
-    std::fs::File::open("/dev/urandom")?.read_exact(&mut seed)?;
-    Ok(seed)
+    os_random()
 }
 
 impl IdGenerator {

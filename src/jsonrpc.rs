@@ -18,8 +18,6 @@ pub const TRANSPORT_ERROR: i32 = -32000;
 pub const SESSION_NOT_FOUND: i32 = -32001;
 /// MCP: resource not found (2024-11-05 to 2025-11-25).
 pub const RESOURCE_NOT_FOUND: i32 = -32002;
-/// MCP 2026-07-28: unsupported protocol version.
-pub const UNSUPPORTED_PROTOCOL_VERSION: i32 = -32022;
 
 /// A JSON-RPC error object: data, not a Rust failure.
 #[derive(Debug, Clone, PartialEq)]

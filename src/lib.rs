@@ -3,7 +3,7 @@
 //! One process runs one single-threaded executor; run one process per core behind NGINX.
 //! The binary `mcpd` serves the sample content of [`sample`]; a server of your own is
 //! [`run`] with a [`Registry`] of your tools, resources and prompts (see `registry.rs` and
-//! `examples/everything.rs`). Every `mcpd` flag works for it too.
+//! `examples/everything/`). Every `mcpd` flag works for it too.
 //!
 //! # Layout
 //! `config` (flags → `Config`), `server` (sockets, keep-alive, drain), `http` (`App::respond`:
@@ -15,6 +15,8 @@
 
 pub mod admin;
 pub mod app;
+pub mod base64;
+pub mod changes;
 pub mod config;
 pub mod content;
 pub mod ctx;
@@ -31,6 +33,7 @@ pub mod registry;
 pub mod sample;
 pub mod server;
 pub mod session;
+pub mod sessionless;
 pub mod sessions;
 pub mod shutdown;
 pub mod system;
@@ -50,6 +53,7 @@ use mcpd_storage::{AnyStore, FileStore, MemoryStore, RedisStore, Store};
 use smol::LocalExecutor;
 
 pub use app::App;
+pub use changes::Listing;
 pub use config::Config;
 pub use ctx::Ctx;
 pub use jsonrpc::RpcError;

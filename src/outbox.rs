@@ -201,7 +201,8 @@ impl Outbox {
     /// polling): the writer sends an empty event with an id and a `retry:` hint, then closes; the
     /// client resumes with GET + `Last-Event-ID` and gets the rest, the result included.
     pub async fn pause(&self) -> mcpd_storage::Result<()> {
-        if self.route != Route::Request {
+        if self.route != Route::Request || self.throwaway.is_some() {
+            // Without a session there is nothing to resume with: the stream stays open.
             return Ok(());
         }
         self.start_streaming();

@@ -148,7 +148,7 @@ impl Session {
     /// Rebuilds a session from its snapshot (`None` when the snapshot is unusable).
     pub fn restore(snapshot: &Value) -> Option<Session> {
         let hello = Hello {
-            version: ProtocolVersion::parse(snapshot["version"].as_str()?)?,
+            version: ProtocolVersion::parse_sessionful(snapshot["version"].as_str()?)?,
             client_info: snapshot["clientInfo"].clone(),
             capabilities: snapshot["capabilities"].clone(),
         };

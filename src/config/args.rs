@@ -73,6 +73,11 @@ pub struct Args {
     /// (default: 60s)
     #[argh(option, default = "String::from(\"60s\")")]
     pub request_timeout: String,
+    /// file holding the key that signs 2026-07-28 MRTR requestState (at least 32 bytes of
+    /// text); created with a random key if missing. Give every process behind one load balancer
+    /// the same file so any of them can serve a retry (default: a random key per process)
+    #[argh(option, default = "String::new()")]
+    pub state_key_file: String,
     /// on SIGTERM/SIGINT, how long in-flight requests may take before exit (default: 10s)
     #[argh(option, default = "String::from(\"10s\")")]
     pub shutdown_grace: String,

@@ -80,6 +80,8 @@ pub struct Config {
     pub idle_timeout: Duration,
     pub keepalive: Duration,
     pub request_timeout: Duration,
+    /// `None`: a random key per process.
+    pub state_key_file: Option<std::path::PathBuf>,
     pub shutdown_grace: Duration,
     pub page_size: usize,
     pub event_retention: usize,
@@ -266,6 +268,8 @@ impl Config {
             idle_timeout: parse_duration("--idle-timeout", &args.idle_timeout)?,
             keepalive: parse_duration("--keepalive", &args.keepalive)?,
             request_timeout: parse_duration("--request-timeout", &args.request_timeout)?,
+            state_key_file: (!args.state_key_file.is_empty())
+                .then(|| args.state_key_file.clone().into()),
             shutdown_grace: parse_duration("--shutdown-grace", &args.shutdown_grace)?,
             page_size: positive("--page-size", args.page_size)?,
             event_retention: positive("--event-retention", args.event_retention)?,
@@ -323,6 +327,7 @@ impl Config {
             "idleTimeoutMs": ms(self.idle_timeout),
             "keepaliveMs": ms(self.keepalive),
             "requestTimeoutMs": ms(self.request_timeout),
+            "stateKeyFile": self.state_key_file.as_ref().map(|f| f.display().to_string()),
             "shutdownGraceMs": ms(self.shutdown_grace),
             "pageSize": self.page_size,
             "eventRetention": self.event_retention,

@@ -1,4 +1,5 @@
-//! `initialize`: version negotiation, the server's capabilities and identity.
+//! The handshakes: `initialize` (sessionful: version negotiation, the server's capabilities and
+//! identity) and `server/discover` (sessionless: the versions served and the capabilities).
 
 use serde_json::{json, Value};
 
@@ -66,6 +67,26 @@ pub fn result(registry: &Registry, version: ProtocolVersion) -> Value {
         "protocolVersion": version.as_str(),
         "capabilities": capabilities,
         "serverInfo": { "name": registry.name, "version": registry.version },
+    });
+    if let Some(text) = &registry.instructions {
+        result["instructions"] = text.as_str().into();
+    }
+    result
+}
+
+/// The `DiscoverResult` (its `resultType`, cache hints and `serverInfo` are added with every
+/// sessionless result): every version served, 2026-07-28 first, and what the sessionless wire
+/// offers — `subscriptions/listen` delivers list changes and resource updates.
+pub fn discover(registry: &Registry) -> Value {
+    let mut result = json!({
+        "supportedVersions": ProtocolVersion::served(),
+        "capabilities": {
+            "logging": {},
+            "completions": {},
+            "tools": { "listChanged": true },
+            "resources": { "subscribe": true, "listChanged": true },
+            "prompts": { "listChanged": true },
+        },
     });
     if let Some(text) = &registry.instructions {
         result["instructions"] = text.as_str().into();

@@ -23,8 +23,12 @@ pub async fn dispatch(ctx: Ctx, method: &str, params: Value) -> Outcome {
     if !(params.is_object() || params.is_null()) {
         return Err(RpcError::invalid_params("params must be an object"));
     }
+    if !ctx.protocol_version().serves(method) {
+        return Err(RpcError::method_not_found(method));
+    }
     match method {
         "ping" => Ok(json!({})),
+        "server/discover" => Ok(lifecycle::discover(&ctx.app().registry)),
         "tools/list" => tools::list(&ctx, &params),
         "tools/call" => tools::call(ctx, params).await,
         "resources/list" => resources::list(&ctx, &params),

@@ -14,7 +14,7 @@ use mcpd_storage::{events_topic, Event, Store};
 use crate::app::AppState;
 use crate::outbox::ThrowawayLog;
 use crate::session::Session;
-use crate::transport::lease;
+use crate::transport::{lease, request};
 
 /// Published on a session's events topic when the session ends: every stream closes.
 pub const CLOSE_ALL: &str = "*";
@@ -59,13 +59,23 @@ pub fn parse_event_id<'a>(id: &'a str, key: &str) -> Result<(&'a str, u64), BadE
     Ok((stream, seq))
 }
 
-fn frame(key: &str, stream: &str, event: &Event) -> Vec<u8> {
+/// One event as SSE: with an id on a session's stream (so it can be resumed), without one on a
+/// request's own stream when there is no session (nothing could resume it).
+fn frame(spec: &StreamSpec, event: &Event) -> Vec<u8> {
+    if spec.throwaway.is_some() {
+        return data_frame(&event.data);
+    }
     format!(
         "id: {}\nevent: message\ndata: {}\n\n",
-        event_id(key, stream, event.seq),
+        event_id(&spec.key, &spec.stream, event.seq),
         event.data
     )
     .into_bytes()
+}
+
+/// A message event without an id.
+pub fn data_frame(data: &str) -> Vec<u8> {
+    format!("event: message\ndata: {data}\n\n").into_bytes()
 }
 
 /// An event with an id, a retry hint and empty data: the priming event of a 2025-11-25 stream,
@@ -97,14 +107,10 @@ pub struct StreamSpec {
     pub throwaway: Option<Rc<ThrowawayLog>>,
 }
 
-/// Opens the SSE response for a stream and spawns its writer.
-pub fn open(app: &Rc<AppState>, spec: StreamSpec) -> Response {
+/// An SSE response whose body a task feeds through the returned [`Outlet`].
+pub fn response() -> (Response, Outlet) {
     let (tx, rx) = async_channel::bounded(8);
     let (alive, hung_up) = async_channel::bounded::<()>(1);
-    let outlet = Outlet { tx, hung_up };
-    app.executor
-        .spawn(write(app.clone(), spec, outlet))
-        .detach();
     let mut res = Response::new(StatusCode::Ok);
     let reader = ChannelReader {
         rx: Box::pin(rx),
@@ -116,6 +122,15 @@ pub fn open(app: &Rc<AppState>, spec: StreamSpec) -> Response {
     res.insert_header("content-type", "text/event-stream");
     res.insert_header("cache-control", "no-cache, no-transform");
     res.insert_header("x-accel-buffering", "no");
+    (res, Outlet { tx, hung_up })
+}
+
+/// Opens the SSE response for a stream and spawns its writer.
+pub fn open(app: &Rc<AppState>, spec: StreamSpec) -> Response {
+    let (res, outlet) = response();
+    app.executor
+        .spawn(write(app.clone(), spec, outlet))
+        .detach();
     res
 }
 
@@ -144,11 +159,24 @@ impl Drop for StreamMark<'_> {
     }
 }
 
-/// The writer's end of a stream: where bytes go, and how it learns the reader is gone.
-struct Outlet {
+/// The writer's end of an SSE response: where bytes go, and how it learns the client is gone.
+#[derive(Debug)]
+pub struct Outlet {
     tx: async_channel::Sender<Vec<u8>>,
     /// Closes when the response body (the client's connection) is dropped.
     hung_up: async_channel::Receiver<()>,
+}
+
+impl Outlet {
+    /// Sends bytes; `false` once the client is gone.
+    pub async fn send(&self, bytes: Vec<u8>) -> bool {
+        self.tx.send(bytes).await.is_ok()
+    }
+
+    /// Resolves when the client is gone.
+    pub async fn hung_up(&self) {
+        let _ = self.hung_up.recv().await;
+    }
 }
 
 enum Wake {
@@ -162,6 +190,11 @@ enum Wake {
 async fn write(app: Rc<AppState>, spec: StreamSpec, outlet: Outlet) {
     let _mark = StreamMark::new(&spec);
     pump(&app, &spec, &outlet).await;
+    if spec.throwaway.is_some() {
+        // Without a session nobody can resume the stream: its request is cancelled (a no-op
+        // when it already answered).
+        request::cancel(&app, &spec.key);
+    }
 }
 
 async fn pump(app: &AppState, spec: &StreamSpec, outlet: &Outlet) {
@@ -188,17 +221,13 @@ async fn pump(app: &AppState, spec: &StreamSpec, outlet: &Outlet) {
                 let _ = tx.send(priming(&spec.key, &spec.stream, event.seq)).await;
                 return;
             }
-            if tx
-                .send(frame(&spec.key, &spec.stream, &event))
-                .await
-                .is_err()
-                || event.is_last
-            {
+            if tx.send(frame(spec, &event)).await.is_err() || event.is_last {
                 return;
             }
         }
         let keepalive = app.config.keepalive;
-        let watch_lease = spec.throwaway.is_none() && lease::is_watched(&spec.stream);
+        let resumable = spec.throwaway.is_none();
+        let watch_lease = resumable && lease::is_watched(&spec.stream);
         let wake = async { Wake::Announced(announcements.next().await) }
             .or(async {
                 let _ = outlet.hung_up.recv().await;
@@ -209,6 +238,11 @@ async fn pump(app: &AppState, spec: &StreamSpec, outlet: &Outlet) {
                 Wake::KeepAlive
             })
             .or(async {
+                // A stream nobody could resume stays open until its request answers (within
+                // `--shutdown-grace`); the others are told to come back.
+                if !resumable {
+                    std::future::pending::<()>().await;
+                }
                 app.shutdown.wait().await;
                 Wake::Drain
             })

@@ -24,6 +24,7 @@ use crate::outbox::{Decision, Outbox, Route};
 use crate::protocol::ProtocolVersion;
 use crate::registry::Outcome;
 use crate::session::Session;
+use crate::sessionless::{self, Envelope};
 use crate::transport::event_stream::{self, StreamSpec};
 use crate::transport::lease;
 
@@ -36,6 +37,16 @@ pub fn flight_key(key: &str, id: &Value) -> String {
 /// `notifications/cancelled` arrived.
 pub fn cancel_topic(flight: &str) -> String {
     format!("cx:{flight}")
+}
+
+/// Cancels whatever request still runs on event-log key `key` (the client of a stream nobody
+/// can resume went away).
+pub fn cancel(state: &AppState, key: &str) {
+    let prefix = format!("{key}|");
+    state
+        .in_flight
+        .borrow_mut()
+        .retain(|flight, _| !flight.starts_with(&prefix));
 }
 
 /// A request: who asks, at which version, and what.
@@ -51,6 +62,8 @@ pub struct Call {
     pub method: String,
     /// The params (`Null` when absent).
     pub params: Value,
+    /// A sessionless request's `_meta` (checked by the ladder) and MRTR state.
+    pub envelope: Option<Envelope>,
 }
 
 type Work = Pin<Box<dyn Future<Output = Outcome>>>;
@@ -66,9 +79,13 @@ fn prepare(state: &Rc<AppState>, call: Call, route: Route) -> (Rc<Outbox>, Work,
         outbox.clone(),
         &call.params,
         call.version,
+        call.envelope,
     );
     let (method, params) = (call.method, call.params);
-    let work = Box::pin(async move { mcp::dispatch(ctx, &method, params).await });
+    let work = Box::pin(async move {
+        let outcome = mcp::dispatch(ctx.clone(), &method, params).await;
+        ctx.settle(&method, outcome)
+    });
     (outbox, work, call.id)
 }
 
@@ -138,10 +155,18 @@ pub async fn serve(app: &App, call: Call) -> Response {
     };
     let (outbox, mut work, id) = prepare(state, call, route);
 
+    let json = |response: Value| {
+        let code = response["error"]["code"].as_i64();
+        let status = match code {
+            Some(code) if version.is_sessionless() => sessionless::status_of(code),
+            _ => StatusCode::Ok,
+        };
+        json_response(status, &response)
+    };
     if let Some(outcome) = future::poll_once(&mut work).await {
         let response = jsonrpc::response(id, outcome);
         if !outbox.is_streaming() {
-            return json_response(StatusCode::Ok, &response);
+            return json(response);
         }
         let _ = outbox.finish(response).await;
         return open(state, &outbox, version);
@@ -151,7 +176,7 @@ pub async fn serve(app: &App, call: Call) -> Response {
     match decision {
         None => open(state, &outbox, version),
         Some(rx) => match rx.recv().await {
-            Ok(Decision::Json(response)) => json_response(StatusCode::Ok, &response),
+            Ok(Decision::Json(response)) => json(response),
             Ok(Decision::Stream) => open(state, &outbox, version),
             Ok(Decision::Cancelled) | Err(_) => empty_stream(),
         },

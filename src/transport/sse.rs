@@ -130,6 +130,7 @@ async fn accept_message(app: &App, mut req: Request) -> Result<Response, Error> 
                     id,
                     method,
                     params,
+                    envelope: None,
                 },
             );
         }

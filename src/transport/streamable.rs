@@ -1,4 +1,7 @@
-//! Streamable HTTP at `/mcp` (2025-03-26, 2025-06-18, 2025-11-25): POST a message, GET the
+//! Streamable HTTP at `/mcp`. A POST whose body or `MCP-Protocol-Version` says 2026-07-28 is
+//! sessionless (`transport/sessionless.rs`, the era rule in `protocol.rs`); GET or DELETE with
+//! such a header gets 405. The rest is the sessionful wire of 2025-03-26, 2025-06-18 and
+//! 2025-11-25 (and the 2025 requests of `--stateless`): POST a message, GET the
 //! session's standalone stream (or resume one with `Last-Event-ID`), DELETE the session. The
 //! original README's routes are aliases that take the same path through this file:
 //! `POST /mcp/v1/init` and `POST /mcp/v1/message` are `POST /mcp`, and
@@ -22,12 +25,13 @@ use crate::http::{empty, header, json_response};
 use crate::jsonrpc::{self, Message};
 use crate::mcp::lifecycle;
 use crate::outbox::GET_STREAM;
-use crate::protocol::{ProtocolVersion, MODERN_VERSION};
+use crate::protocol::{Era, ProtocolVersion};
 use crate::session::{Session, Transport};
 use crate::sessions::CreateError;
 use crate::transport::event_stream::{self, BadEventId, StreamSpec};
 use crate::transport::inbound::{self, store_down, RETRY_AFTER};
 use crate::transport::request::{self, Call};
+use crate::transport::sessionless;
 
 /// Which route of Streamable HTTP a request came in on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,8 +47,11 @@ pub enum Route<'a> {
 /// Answers a request on one of the Streamable HTTP routes.
 pub async fn handle(app: &App, req: Request, route: Route<'_>) -> Response {
     let stateless = app.config().stateless;
+    let sessionless = Era::of_header(header(&req, "mcp-protocol-version")) == Era::Sessionless;
     let result = match (req.method(), route) {
         (Method::Post, Route::Endpoint | Route::PostAlias) => post(app, req).await,
+        // 2026-07-28 has no streams to GET and no sessions to DELETE.
+        _ if sessionless => Err(Error::MethodNotAllowed("POST")),
         (Method::Get, Route::Endpoint) if !stateless => get(app, &req, None).await,
         (Method::Get, Route::StreamAlias(id)) if !stateless => get(app, &req, Some(id)).await,
         (Method::Delete, Route::Endpoint) if !stateless => delete(app, &req).await,
@@ -74,7 +81,7 @@ fn header_version(req: &Request) -> Result<Option<ProtocolVersion>, Error> {
     let Some(text) = header(req, "mcp-protocol-version") else {
         return Ok(None);
     };
-    match ProtocolVersion::parse(text.trim()) {
+    match ProtocolVersion::parse_sessionful(text.trim()) {
         Some(v) => Ok(Some(v)),
         None => Err(Error::UnsupportedVersion(text.to_owned())),
     }
@@ -107,9 +114,8 @@ async fn post(app: &App, mut req: Request) -> Result<Response, Error> {
     check_accept(&req, true)?;
     inbound::check_content_type(&req)?;
     let value = inbound::json_body(app, &mut req).await?;
-    if value.get("method").and_then(Value::as_str) == Some("server/discover") {
-        let requested = header(&req, "mcp-protocol-version").unwrap_or(MODERN_VERSION);
-        return Err(Error::Discover(value["id"].clone(), requested.to_owned()));
+    if Era::of_post(&value, header(&req, "mcp-protocol-version")) == Era::Sessionless {
+        return sessionless::post(app, &req, value).await;
     }
     let version = header_version(&req)?;
     let message = match value {
@@ -135,6 +141,7 @@ async fn post(app: &App, mut req: Request) -> Result<Response, Error> {
                 id,
                 method,
                 params,
+                envelope: None,
             };
             Ok(with_session(
                 request::serve(app, call).await,
@@ -241,6 +248,7 @@ async fn batch(
                     id,
                     method,
                     params,
+                    envelope: None,
                 };
                 responses.push(request::serve_json(app, call).await);
             }

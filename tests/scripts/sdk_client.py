@@ -1,7 +1,7 @@
 """Drives mcpd with the official MCP Python SDK client and checks what comes back.
 
-Usage: sdk_client.py BASE_URL MODE STORE [--any-node], MODE one of auto (server/discover probe, then initialize),
-legacy (plain initialize) over Streamable HTTP at BASE_URL/mcp, or sse (the legacy HTTP+SSE
+Usage: sdk_client.py BASE_URL MODE STORE [--any-node], MODE one of auto (server/discover probe:
+2026-07-28, sessionless), legacy (plain initialize) over Streamable HTTP at BASE_URL/mcp, or sse (the legacy HTTP+SSE
 transport at BASE_URL/sse); STORE is the store mcpd runs on (memory, file or redis). With
 --any-node, BASE_URL is a cluster behind NGINX and any node may answer.
 """
@@ -16,7 +16,8 @@ from mcp.client.sse import sse_client
 async def main(base: str, mode: str, store: str, any_node: bool) -> None:
     target = sse_client(f"{base}/sse") if mode == "sse" else f"{base}/mcp"
     async with Client(target, mode="legacy" if mode == "sse" else mode) as client:
-        assert client.protocol_version == "2025-11-25", client.protocol_version
+        version = client.protocol_version
+        assert version == ("2026-07-28" if mode == "auto" else "2025-11-25"), version
         names = sorted(t.name for t in (await client.list_tools()).tools)
         assert names == ["calculator", "echo"], names
         echoed = await client.call_tool("echo", {"message": "hello from the SDK"})
@@ -29,7 +30,7 @@ async def main(base: str, mode: str, store: str, any_node: bool) -> None:
         assert info["pid"] > 0 and (any_node or info["nodeId"] == "sdk-test"), info
         config = json.loads((await client.read_resource("config://server")).contents[0].text)
         assert config["store"] == store, config
-    print(f"python sdk client ({mode}, {store} store): initialize, tools/list, echo, calculator, 2 resources: ok")
+    print(f"python sdk client ({mode}, {version}, {store} store): tools/list, echo, calculator, 2 resources: ok")
 
 
 asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3], "--any-node" in sys.argv[4:]))

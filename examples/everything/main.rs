@@ -1,9 +1,13 @@
 //! The official MCP conformance suite's fixture server, built only through mcpd's public API:
-//! the `test_*` tools, `test://` resources and the test prompts the suite calls by name.
-//! It is mcpd with another tool set and accepts every mcpd flag.
+//! the `test_*` tools, `test://` resources and the test prompts the suite calls by name (those
+//! only the 2026-07-28 scenarios use are in `sessionless.rs`). It is mcpd with another tool set
+//! and accepts every mcpd flag.
 //!
 //! Run with: `cargo run --example everything -- --port 3001`
 
+mod sessionless;
+
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use mcpd::{content, Ctx, Level, Prompt, Registry, Resource, ResourceTemplate, RpcError, Tool};
@@ -25,6 +29,20 @@ fn string_arg(name: &str, description: &str) -> Value {
         "properties": { name: { "type": "string", "description": description } },
         "required": [name]
     })
+}
+
+/// Runs of `slow_progress` dropped before they finished (cancelled), for `test_cancelled_count`.
+static CANCELLED: AtomicU64 = AtomicU64::new(0);
+
+/// Counts a run as cancelled unless it is disarmed at the end.
+struct CancelWitness(bool);
+
+impl Drop for CancelWitness {
+    fn drop(&mut self) {
+        if !self.0 {
+            CANCELLED.fetch_add(1, Ordering::Relaxed);
+        }
+    }
 }
 
 async fn sleep(ms: u64) {
@@ -215,8 +233,12 @@ fn tools() -> Vec<Tool> {
             json!({
                 "$schema": "https://json-schema.org/draft/2020-12/schema",
                 "type": "object",
-                "$defs": { "address": { "type": "object", "properties": { "street": { "type": "string" }, "city": { "type": "string" } } } },
+                "$defs": { "address": { "$anchor": "address", "type": "object", "properties": { "street": { "type": "string" }, "city": { "type": "string" } } } },
                 "properties": { "name": { "type": "string" }, "address": { "$ref": "#/$defs/address" } },
+                "allOf": [{ "anyOf": [{ "required": ["name"] }, { "required": ["address"] }, { "maxProperties": 0 }] }],
+                "if": { "required": ["address"] },
+                "then": { "properties": { "address": { "required": ["city"] } } },
+                "else": true,
                 "additionalProperties": false
             }),
             |_ctx, args| async move {
@@ -238,6 +260,7 @@ fn tools() -> Vec<Tool> {
             |ctx, args| async move {
                 let steps = args["steps"].as_u64().unwrap_or(5).min(1000);
                 let interval = args["interval_ms"].as_u64().unwrap_or(100).min(60_000);
+                let mut witness = CancelWitness(false);
                 for step in 1..=steps {
                     sleep(interval).await;
                     ctx.progress(
@@ -247,9 +270,19 @@ fn tools() -> Vec<Tool> {
                     )
                     .await;
                 }
+                witness.0 = true;
                 Ok(content::result(vec![content::text(format!(
                     "slow_progress finished {steps} steps"
                 ))]))
+            },
+        ),
+        Tool::new(
+            "test_cancelled_count",
+            "How many slow_progress runs were cancelled before they finished.",
+            no_args(),
+            |_ctx, _args| async move {
+                let n = CANCELLED.load(Ordering::Relaxed);
+                Ok(content::result(vec![content::text(n.to_string())]))
             },
         ),
         Tool::new(
@@ -395,9 +428,9 @@ fn prompts(registry: Registry) -> Registry {
 }
 
 fn main() {
-    let registry = tools().into_iter().fold(
+    let registry = tools().into_iter().chain(sessionless::tools()).fold(
         Registry::new("mcpd-everything", env!("CARGO_PKG_VERSION")),
         Registry::tool,
     );
-    mcpd::run(prompts(resources(registry)))
+    mcpd::run(prompts(resources(registry)).prompt(sessionless::prompt()))
 }
