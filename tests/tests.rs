@@ -11,11 +11,14 @@ mod flags;
 mod jsonrpc;
 mod legacy;
 mod lifecycle;
+mod listen;
 mod mcp;
+mod mrtr;
 mod nginx;
 #[path = "../storage/tests/redis_server/mod.rs"]
 mod redis_server;
 mod routes;
+mod sessionless;
 mod status;
 mod stores;
 mod streams;

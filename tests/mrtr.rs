@@ -1,0 +1,109 @@
+//! MRTR on the 2026-07-28 wire across processes: the first round on one node answers
+//! `input_required` with a signed `requestState`; the retry, served by another node holding the
+//! same `--state-key-file`, completes. A tampered state, or one signed with another key, is
+//! refused with -32602.
+
+use std::os::unix::fs::PermissionsExt;
+
+use serde_json::{json, Value};
+
+use crate::backing::Backing;
+use crate::sessionless::{modern, send};
+use crate::support::*;
+
+const TOOL: &str = "test_input_required_result_elicitation";
+
+fn round(server: &Server, id: u64, extra: Value) -> Response {
+    let mut body = modern(
+        json!(id),
+        "tools/call",
+        json!({"name": TOOL, "arguments": {}}),
+        json!({"elicitation": {}}),
+    );
+    for (k, v) in extra.as_object().unwrap() {
+        body["params"][k] = v.clone();
+    }
+    send(&mut server.client(), &body, &[])
+}
+
+#[test]
+fn a_retry_is_served_by_another_process_holding_the_same_state_key() {
+    let dir = std::env::temp_dir().join(format!("mcpd-mrtr-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = dir.join("state.key");
+    let _ = std::fs::remove_file(&key);
+    let key_flag = key.to_str().unwrap();
+    let a = Server::everything_on(Backing::redis(), &["--state-key-file", key_flag]);
+    let b = a.another_node();
+
+    let text = std::fs::read_to_string(&key).unwrap();
+    assert_eq!(text.trim().len(), 64, "{text:?}");
+    assert!(text.trim().bytes().all(|b| b.is_ascii_hexdigit()));
+    assert_eq!(
+        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    let first = round(&a, 1, json!({})).json()["result"].clone();
+    assert_eq!(first["resultType"], "input_required", "{first}");
+    assert_eq!(
+        first["inputRequests"]["user_name"]["method"],
+        "elicitation/create"
+    );
+    assert!(
+        first.get("ttlMs").is_none(),
+        "no cache hints on input_required"
+    );
+    let state = first["requestState"].as_str().unwrap().to_owned();
+
+    let answer = json!({"user_name": {"action": "accept", "content": {"name": "octocat"}}});
+    let done = round(
+        &b,
+        2,
+        json!({"inputResponses": answer, "requestState": state}),
+    );
+    let result = &done.json()["result"];
+    assert_eq!(result["resultType"], "complete", "{result}");
+    assert!(
+        result["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("octocat"),
+        "{result}"
+    );
+
+    let tampered = round(
+        &b,
+        3,
+        json!({"inputResponses": answer, "requestState": format!("{state}-TAMPERED")}),
+    );
+    assert_eq!((tampered.status, tampered.error_code()), (400, -32602));
+    assert_eq!(tampered.json()["id"], 3);
+
+    // A process with a key of its own cannot vouch for the state.
+    let c = Server::everything_on(Backing::redis(), &[]);
+    let foreign = round(
+        &c,
+        4,
+        json!({"inputResponses": answer, "requestState": state}),
+    );
+    assert_eq!((foreign.status, foreign.error_code()), (400, -32602));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_state_key_file_too_short_stops_the_start_with_a_message_naming_the_flag() {
+    let file = std::env::temp_dir().join(format!("mcpd-short-key-{}", std::process::id()));
+    std::fs::write(&file, "short\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mcpd"))
+        .args(["--port", "0", "--state-key-file", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&file);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--state-key-file") && stderr.contains("32"),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,305 @@
+//! The 2026-07-28 wire on `/mcp`, for the rows of mcp-2026.md §3 the conformance suite does not
+//! observe (§5.6): discover's contents, the session header ignored, GET/DELETE 405, streams
+//! without event ids (and `Last-Event-ID` ignored), `X-Accel-Buffering`, a notification's 202,
+//! log filtering by the requested level, and a closed response stream cancelling its request.
+//! Also the helpers the listen and MRTR tests share.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::support::*;
+
+pub const V2026: &str = "2026-07-28";
+
+/// A 2026-07-28 request: `params` plus `_meta` with the version and `capabilities`.
+pub fn modern(id: Value, method: &str, params: Value, capabilities: Value) -> Value {
+    let mut params = if params.is_null() { json!({}) } else { params };
+    params["_meta"] = json!({
+        "io.modelcontextprotocol/protocolVersion": V2026,
+        "io.modelcontextprotocol/clientCapabilities": capabilities,
+    });
+    json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})
+}
+
+/// The routing headers a 2026-07-28 client sends for `body`.
+pub fn routing(body: &Value) -> Vec<(&'static str, String)> {
+    let method = body["method"].as_str().unwrap_or_default().to_owned();
+    let mut headers = vec![
+        ("mcp-protocol-version", V2026.to_owned()),
+        ("mcp-method", method),
+    ];
+    let name = body["params"]["name"]
+        .as_str()
+        .or(body["params"]["uri"].as_str());
+    if let Some(name) = name {
+        headers.push(("mcp-name", name.to_owned()));
+    }
+    headers
+}
+
+fn all_headers<'a>(
+    body: &'a [(&'static str, String)],
+    extra: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    let mut headers = vec![ACCEPT_BOTH, JSON];
+    headers.extend(body.iter().map(|(n, v)| (*n, v.as_str())));
+    headers.extend_from_slice(extra);
+    headers
+}
+
+/// POSTs a 2026-07-28 request with its routing headers plus `extra`; the whole response.
+pub fn send(c: &mut Client, body: &Value, extra: &[(&str, &str)]) -> Response {
+    let routing = routing(body);
+    c.request(
+        "POST",
+        "/mcp",
+        &all_headers(&routing, extra),
+        &body.to_string(),
+    )
+}
+
+/// POSTs a 2026-07-28 request and reads only the head (status and headers); the body (an SSE
+/// stream) is read next with the client's event readers.
+pub fn open(c: &mut Client, body: &Value, extra: &[(&str, &str)]) -> (u16, Vec<(String, String)>) {
+    let routing = routing(body);
+    c.send(
+        "POST",
+        "/mcp",
+        &all_headers(&routing, extra),
+        &body.to_string(),
+    );
+    c.read_head()
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+fn slow_call(id: u64, steps: u64, interval_ms: u64) -> Value {
+    let mut body = modern(
+        json!(id),
+        "tools/call",
+        json!({"name": "slow_progress", "arguments": {"steps": steps, "interval_ms": interval_ms}}),
+        json!({}),
+    );
+    body["params"]["_meta"]["progressToken"] = json!(format!("p{id}"));
+    body
+}
+
+#[test]
+fn discover_lists_every_version_newest_first_with_cache_hints_and_server_info() {
+    let server = Server::mcpd(&[]);
+    let res = send(
+        &mut server.client(),
+        &modern(json!(1), "server/discover", Value::Null, json!({})),
+        &[],
+    );
+    assert_eq!(res.status, 200);
+    let result = &res.json()["result"];
+    assert_eq!(
+        result["supportedVersions"],
+        json!([
+            "2026-07-28",
+            "2025-11-25",
+            "2025-06-18",
+            "2025-03-26",
+            "2024-11-05"
+        ])
+    );
+    assert_eq!(result["resultType"], "complete");
+    assert!(
+        result["ttlMs"].as_u64().is_some() && result["cacheScope"] == "public",
+        "{result}"
+    );
+    assert_eq!(
+        result["_meta"]["io.modelcontextprotocol/serverInfo"]["name"],
+        "mcpd"
+    );
+    assert_eq!(result["capabilities"]["tools"]["listChanged"], true);
+    // The same list names what is served when a version is not.
+    let mut bad = modern(json!(2), "tools/list", Value::Null, json!({}));
+    bad["params"]["_meta"]["io.modelcontextprotocol/protocolVersion"] = json!("2099-01-01");
+    let res = server.client().request(
+        "POST",
+        "/mcp",
+        &[
+            ACCEPT_BOTH,
+            JSON,
+            ("mcp-protocol-version", "2099-01-01"),
+            ("mcp-method", "tools/list"),
+        ],
+        &bad.to_string(),
+    );
+    assert_eq!((res.status, res.error_code()), (400, -32022));
+    assert_eq!(
+        res.json()["error"]["data"]["supported"],
+        result["supportedVersions"]
+    );
+    assert_eq!(res.json()["id"], 2);
+}
+
+#[test]
+fn a_session_header_is_ignored_and_none_is_minted() {
+    let server = Server::mcpd(&[]);
+    let body = modern(json!(1), "tools/list", Value::Null, json!({}));
+    let res = send(&mut server.client(), &body, &[("mcp-session-id", "bogus")]);
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    assert_eq!(res.header("mcp-session-id"), None);
+    assert!(res.json()["result"]["tools"]
+        .as_array()
+        .is_some_and(|t| !t.is_empty()));
+    let sessions = server.client().request("GET", "/sessions", &[], "").json();
+    assert_eq!(
+        sessions["sessions"],
+        json!([]),
+        "a sessionless request opened a session"
+    );
+}
+
+#[test]
+fn get_and_delete_with_the_2026_header_are_405_allow_post() {
+    let server = Server::mcpd(&[]);
+    for method in ["GET", "DELETE"] {
+        let res = server.client().request(
+            method,
+            "/mcp",
+            &[
+                ("accept", "text/event-stream"),
+                ("mcp-protocol-version", V2026),
+            ],
+            "",
+        );
+        assert_eq!(res.status, 405, "{method}");
+        assert_eq!(res.header("allow"), Some("POST"), "{method}");
+    }
+}
+
+#[test]
+fn a_notification_gets_202_and_no_body() {
+    let server = Server::mcpd(&[]);
+    let body =
+        json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 9}});
+    let res = server.client().request(
+        "POST",
+        "/mcp",
+        &[
+            ACCEPT_BOTH,
+            JSON,
+            ("mcp-protocol-version", V2026),
+            ("mcp-method", "notifications/cancelled"),
+        ],
+        &body.to_string(),
+    );
+    assert_eq!(res.status, 202);
+    assert!(res.body.is_empty());
+}
+
+#[test]
+fn a_streamed_answer_has_no_event_ids_and_ignores_last_event_id() {
+    let server = Server::everything(&[]);
+    let mut c = server.client();
+    let (status, headers) = open(
+        &mut c,
+        &slow_call(1, 3, 20),
+        &[("last-event-id", "abc:r1:1")],
+    );
+    assert_eq!(status, 200);
+    assert_eq!(header(&headers, "content-type"), Some("text/event-stream"));
+    assert_eq!(header(&headers, "x-accel-buffering"), Some("no"));
+    assert_eq!(header(&headers, "mcp-session-id"), None);
+    let mut events = Vec::new();
+    while let Some(event) = c.next_event() {
+        events.push(event);
+    }
+    // Three progress notifications, then the response, and the stream ends.
+    assert_eq!(events.len(), 4, "{events:?}");
+    assert!(
+        events.iter().all(|e| e.id.is_none() && e.retry.is_none()),
+        "{events:?}"
+    );
+    let progress: Vec<f64> = events[..3]
+        .iter()
+        .map(|e| e.json()["params"]["progress"].as_f64().unwrap())
+        .collect();
+    assert_eq!(progress, [1.0, 2.0, 3.0]);
+    assert_eq!(events[3].json()["result"]["resultType"], "complete");
+    assert_eq!(events[3].json()["id"], 1);
+}
+
+#[test]
+fn log_messages_come_only_at_or_above_the_level_the_request_names() {
+    let server = Server::everything(&[]);
+    let call = |level: Option<&str>| {
+        let mut body = modern(
+            json!(1),
+            "tools/call",
+            json!({"name": "test_logging_tool"}),
+            json!({}),
+        );
+        if let Some(level) = level {
+            body["params"]["_meta"]["io.modelcontextprotocol/logLevel"] = json!(level);
+        }
+        let mut c = server.client();
+        let (status, headers) = open(&mut c, &body, &[]);
+        assert_eq!(status, 200);
+        if header(&headers, "content-type") == Some("application/json") {
+            return Vec::new();
+        }
+        c.read_messages(10)
+            .iter()
+            .filter(|m| m["method"] == "notifications/message")
+            .map(|m| m["params"]["level"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert!(call(None).is_empty());
+    assert_eq!(call(Some("info")), ["info", "warning"]);
+    assert_eq!(call(Some("debug")), ["debug", "info", "warning"]);
+    let mut bad = modern(
+        json!(1),
+        "tools/call",
+        json!({"name": "test_logging_tool"}),
+        json!({}),
+    );
+    bad["params"]["_meta"]["io.modelcontextprotocol/logLevel"] = json!("loud");
+    let res = send(&mut server.client(), &bad, &[]);
+    assert_eq!((res.status, res.error_code()), (400, -32602));
+}
+
+fn cancelled_count(server: &Server) -> u64 {
+    let body = modern(
+        json!(1),
+        "tools/call",
+        json!({"name": "test_cancelled_count"}),
+        json!({}),
+    );
+    let res = send(&mut server.client(), &body, &[]);
+    res.json()["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn a_closed_response_stream_cancels_the_request() {
+    let server = Server::everything(&[]);
+    assert_eq!(cancelled_count(&server), 0);
+    let mut c = server.client();
+    assert_eq!(open(&mut c, &slow_call(1, 100, 50), &[]).0, 200);
+    assert!(c.next_event().is_some(), "the first progress event");
+    drop(c);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while cancelled_count(&server) == 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(cancelled_count(&server), 1, "the handler was not cancelled");
+    // A call that runs to its end is not counted.
+    let mut c = server.client();
+    open(&mut c, &slow_call(2, 2, 10), &[]);
+    while c.next_event().is_some() {}
+    assert_eq!(cancelled_count(&server), 1);
+}
