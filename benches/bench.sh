@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The mcpd benchmark (design.md §7): `tools/call echo` over /mcp (one session, JSON responses,
-# 64 connections) on the memory store and on the Redis store, against a bare async-h1 "200 OK"
-# responder measured in the same run. Servers are pinned to core 1, wrk and redis-server to
+# 64 connections) on the memory store and on the Redis store, and as a sessionless 2026-07-28
+# request (no session; `_meta` and routing headers checked on every request) on the memory store,
+# against a bare async-h1 "200 OK" responder measured in the same run. Servers are pinned to core 1, wrk and redis-server to
 # core 0. Prints requests/s, the ratios (mcpd/bare, redis/memory), latency percentiles, server
 # CPU per request, RSS and the binary size. Absolute numbers vary between runs on shared
 # machines; compare the ratios.
@@ -69,10 +70,21 @@ script "$memory_port"
 script "$redis_port_mcpd"
 cp "$work/post-$memory_port.lua" "$work/post-$bare_port.lua"
 
-# load PORT CONNECTIONS: runs wrk, prints "rps p50_us p99_us"
+# The same call on the 2026-07-28 wire: its own wrk script (the port's URL gets a query so that
+# load() can tell the scripts apart; mcpd routes on the path only).
+modern='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hello"},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}'
+modern_headers=(-H 'content-type: application/json' -H 'accept: application/json, text/event-stream'
+  -H 'mcp-protocol-version: 2026-07-28' -H 'mcp-method: tools/call' -H 'mcp-name: echo')
+check=$(curl -s "http://127.0.0.1:$memory_port/mcp" "${modern_headers[@]}" -d "$modern")
+echo "$check" | grep -q '"resultType":"complete"' || { echo "sessionless echo failed: $check"; exit 1; }
+printf 'wrk.method = "POST"\nwrk.body = %s\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["Accept"] = "application/json, text/event-stream"\nwrk.headers["MCP-Protocol-Version"] = "2026-07-28"\nwrk.headers["Mcp-Method"] = "tools/call"\nwrk.headers["Mcp-Name"] = "echo"\n' \
+  "'$modern'" >"$work/modern.lua"
+
+# load PORT CONNECTIONS [SCRIPT]: runs wrk (with SCRIPT, default the port's session script),
+# prints "rps p50_us p99_us"
 load() {
   local out rps p50 p99
-  out=$(taskset -c 0 wrk -t1 -c"$2" -d"${secs}s" --latency -s "$work/post-$1.lua" "http://127.0.0.1:$1/mcp")
+  out=$(taskset -c 0 wrk -t1 -c"$2" -d"${secs}s" --latency -s "${3:-$work/post-$1.lua}" "http://127.0.0.1:$1/mcp")
   if echo "$out" | grep -q "Non-2xx"; then echo "$out" >&2; echo "non-2xx responses" >&2; exit 1; fi
   rps=$(echo "$out" | awk '/^Requests\/sec:/ {print $2}')
   p50=$(echo "$out" | awk '$1 == "50%" {print $2}' | to_us)
@@ -81,19 +93,21 @@ load() {
 }
 
 echo "mcpd benchmark: $rounds rounds × ${secs}s, 64 connections, servers on core 1, wrk and redis on core 0"
-best_mem=0; best_bare=0; best_redis=0; ticks=0; reqs=0
+best_mem=0; best_bare=0; best_redis=0; best_modern=0; ticks=0; reqs=0
 for round in $(seq "$rounds"); do
   read -r b _ _ < <(load "$bare_port" 64)
   t0=$(cpu_ticks "$memory_pid")
   read -r m p50 p99 < <(load "$memory_port" 64)
   t1=$(cpu_ticks "$memory_pid")
   read -r r _ _ < <(load "$redis_port_mcpd" 64)
+  read -r s _ _ < <(load "$memory_port" 64 "$work/modern.lua")
   ticks=$((ticks + t1 - t0)); reqs=$(awk -v r="$reqs" -v m="$m" -v s="$secs" 'BEGIN {print r + m * s}')
-  printf '  round %d: bare %8.0f req/s   memory %8.0f req/s (%s, p50 %s µs, p99 %s µs)   redis %8.0f req/s (%s of memory)\n' \
-    "$round" "$b" "$m" "$(ratio "$m" "$b")" "$p50" "$p99" "$r" "$(ratio "$r" "$m")"
+  printf '  round %d: bare %8.0f req/s   memory %8.0f req/s (%s, p50 %s µs, p99 %s µs)   redis %8.0f req/s (%s of memory)   sessionless %8.0f req/s (%s of memory)\n' \
+    "$round" "$b" "$m" "$(ratio "$m" "$b")" "$p50" "$p99" "$r" "$(ratio "$r" "$m")" "$s" "$(ratio "$s" "$m")"
   best_mem=$(awk -v a="$best_mem" -v b="$m" 'BEGIN {print (b > a) ? b : a}')
   best_bare=$(awk -v a="$best_bare" -v b="$b" 'BEGIN {print (b > a) ? b : a}')
   best_redis=$(awk -v a="$best_redis" -v b="$r" 'BEGIN {print (b > a) ? b : a}')
+  best_modern=$(awk -v a="$best_modern" -v b="$s" 'BEGIN {print (b > a) ? b : a}')
 done
 read -r _ p50_16 p99_16 < <(load "$memory_port" 16)
 hz=$(getconf CLK_TCK)
@@ -101,6 +115,7 @@ echo "results (best round of each):"
 printf '  bare async-h1 200 OK       %8.0f req/s\n' "$best_bare"
 printf '  mcpd tools/call, memory    %8.0f req/s   ratio to bare %s (target ≥ 0.70)\n' "$best_mem" "$(ratio "$best_mem" "$best_bare")"
 printf '  mcpd tools/call, redis     %8.0f req/s   ratio to memory %s (target ≥ 0.60)\n' "$best_redis" "$(ratio "$best_redis" "$best_mem")"
+printf '  mcpd tools/call, 2026-07-28 %6.0f req/s   ratio to memory (session) %s\n' "$best_modern" "$(ratio "$best_modern" "$best_mem")"
 printf '  server CPU per request     %8.1f µs (memory store; target ≤ 30)\n' "$(awk -v t="$ticks" -v hz="$hz" -v r="$reqs" 'BEGIN {print t / hz * 1e6 / r}')"
 printf '  latency at 16 connections  p50 %s µs, p99 %s µs (target p99 ≤ 2000)\n' "$p50_16" "$p99_16"
 printf '  mcpd RSS                   idle %s KiB (anonymous %s KiB, PSS %s KiB), peak %s KiB (target idle ≤ 3072)\n' \

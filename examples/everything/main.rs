@@ -5,12 +5,14 @@
 //!
 //! Run with: `cargo run --example everything -- --port 3001`
 
+mod prompts;
+mod resources;
 mod sessionless;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use mcpd::{content, Ctx, Level, Prompt, Registry, Resource, ResourceTemplate, RpcError, Tool};
+use mcpd::{content, Ctx, Level, Registry, RpcError, Tool};
 use serde_json::{json, Value};
 
 /// A 1×1 PNG.
@@ -301,136 +303,10 @@ fn tools() -> Vec<Tool> {
     ]
 }
 
-fn resources(registry: Registry) -> Registry {
-    registry
-        .resource(Resource::new(
-            "test://static-text",
-            "Static text",
-            "A fixed text resource.",
-            "text/plain",
-            |_ctx, uri| async move {
-                Ok(content::resource_text(
-                    &uri,
-                    "text/plain",
-                    "This is the content of the static text resource.",
-                ))
-            },
-        ))
-        .resource(Resource::new(
-            "test://static-binary",
-            "Static binary",
-            "A fixed PNG.",
-            "image/png",
-            |_ctx, uri| async move { Ok(content::resource_blob(&uri, "image/png", PNG)) },
-        ))
-        .resource(Resource::new(
-            "test://watched-resource",
-            "Watched resource",
-            "A resource to subscribe to.",
-            "text/plain",
-            |_ctx, uri| async move {
-                Ok(content::resource_text(
-                    &uri,
-                    "text/plain",
-                    "Watched resource content",
-                ))
-            },
-        ))
-        .template(ResourceTemplate::new(
-            "test://template/{id}/data",
-            "Template data",
-            "Data for an id.",
-            "application/json",
-            |_ctx, (uri, vars)| async move {
-                let id = vars.get("id").cloned().unwrap_or_default();
-                let body =
-                    json!({ "id": id, "templateTest": true, "data": format!("Data for ID: {id}") });
-                Ok(content::resource_text(
-                    &uri,
-                    "application/json",
-                    body.to_string(),
-                ))
-            },
-        ))
-}
-
-fn prompts(registry: Registry) -> Registry {
-    registry
-        .prompt(Prompt::new(
-            "test_simple_prompt",
-            "A prompt without arguments.",
-            |_ctx, _args| async move {
-                Ok(content::prompt_message(
-                    "A simple prompt",
-                    content::text("This is a simple prompt for testing."),
-                ))
-            },
-        ))
-        .prompt(
-            Prompt::new(
-                "test_prompt_with_arguments",
-                "A prompt with two arguments.",
-                |_ctx, args| async move {
-                    let arg = |k: &str| {
-                        args.get(k)
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_owned()
-                    };
-                    let text = format!(
-                        "Prompt with arguments: arg1='{}', arg2='{}'",
-                        arg("arg1"),
-                        arg("arg2")
-                    );
-                    Ok(content::prompt_message(
-                        "A prompt with arguments",
-                        content::text(text),
-                    ))
-                },
-            )
-            .argument("arg1", "First test argument", true)
-            .argument("arg2", "Second test argument", true)
-            .suggest("arg1", &["paris", "park", "party"]),
-        )
-        .prompt(
-            Prompt::new(
-                "test_prompt_with_embedded_resource",
-                "A prompt embedding a resource.",
-                |_ctx, args| async move {
-                    let uri = args
-                        .get("resourceUri")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_owned();
-                    let resource = content::embedded_text(
-                        &uri,
-                        "text/plain",
-                        "Embedded resource content for testing.",
-                    );
-                    Ok(content::prompt_message(
-                        "A prompt with an embedded resource",
-                        resource,
-                    ))
-                },
-            )
-            .argument("resourceUri", "URI of the resource to embed", true),
-        )
-        .prompt(Prompt::new(
-            "test_prompt_with_image",
-            "A prompt with an image.",
-            |_ctx, _args| async move {
-                Ok(content::prompt_message(
-                    "A prompt with an image",
-                    content::image(PNG, "image/png"),
-                ))
-            },
-        ))
-}
-
 fn main() {
     let registry = tools().into_iter().chain(sessionless::tools()).fold(
         Registry::new("mcpd-everything", env!("CARGO_PKG_VERSION")),
         Registry::tool,
     );
-    mcpd::run(prompts(resources(registry)).prompt(sessionless::prompt()))
+    mcpd::run(prompts::prompts(resources::resources(registry)).prompt(sessionless::prompt()))
 }

@@ -117,3 +117,114 @@ pub fn check_params(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use http_types::{Method, Url};
+    use serde_json::json;
+
+    use super::*;
+
+    fn req(headers: &[(&str, &str)]) -> Request {
+        let mut req = Request::new(Method::Post, Url::parse("http://localhost/mcp").unwrap());
+        for (name, value) in headers {
+            req.append_header(*name, *value);
+        }
+        req
+    }
+
+    #[test]
+    fn routing_headers_match_names_loosely_and_values_exactly() {
+        let v = ("MCP-Protocol-Version", "2026-07-28");
+        let list = json!({});
+        assert!(check_routing(
+            &req(&[v, ("mcp-method", " tools/list\t")]),
+            "2026-07-28",
+            "tools/list",
+            &list
+        )
+        .is_ok());
+        assert!(check_routing(
+            &req(&[v, ("Mcp-Method", "TOOLS/LIST")]),
+            "2026-07-28",
+            "tools/list",
+            &list
+        )
+        .is_err());
+        assert!(check_routing(&req(&[v]), "2026-07-28", "tools/list", &list).is_err());
+        let twice = req(&[
+            v,
+            ("mcp-method", "tools/list"),
+            ("mcp-method", "tools/list"),
+        ]);
+        assert_eq!(
+            check_routing(&twice, "2026-07-28", "tools/list", &list)
+                .unwrap_err()
+                .code,
+            HEADER_MISMATCH
+        );
+        let call = json!({ "name": "héllo" });
+        let encoded = format!(
+            "=?base64?{}?=",
+            base64::encode("héllo".as_bytes(), Alphabet::Standard)
+        );
+        let named = |name: &str| req(&[v, ("mcp-method", "tools/call"), ("mcp-name", name)]);
+        assert!(check_routing(&named(&encoded), "2026-07-28", "tools/call", &call).is_ok());
+        assert!(check_routing(&named("other"), "2026-07-28", "tools/call", &call).is_err());
+        assert!(check_routing(
+            &req(&[v, ("mcp-method", "tools/call")]),
+            "2026-07-28",
+            "tools/call",
+            &call
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn mirrored_arguments_must_match_their_param_headers() {
+        let schema = json!({ "type": "object", "properties": {
+            "region": { "type": "string", "x-mcp-header": "Region" },
+            "priority": { "type": "integer", "x-mcp-header": "Priority" },
+            "verbose": { "type": "boolean", "x-mcp-header": "Verbose" },
+            "score": { "type": "number", "x-mcp-header": "Score" },
+        }});
+        let args = json!({ "region": "eu", "priority": 42, "verbose": true, "score": 1.5 });
+        let all = [
+            ("mcp-param-region", "eu"),
+            ("Mcp-Param-Priority", "42"),
+            ("mcp-param-verbose", "true"),
+        ];
+        assert!(
+            check_params(&req(&all), &schema, &args).is_ok(),
+            "number properties are not mirrored"
+        );
+        let mut wrong = all;
+        wrong[1].1 = "41";
+        assert!(check_params(&req(&wrong), &schema, &args).is_err());
+        assert!(
+            check_params(&req(&all[1..]), &schema, &args).is_err(),
+            "a missing header"
+        );
+        let padded = [all[1], all[2], ("mcp-param-region", "=?base64?ZXU?=")];
+        assert!(
+            check_params(&req(&padded), &schema, &args).is_err(),
+            "base64 without its padding"
+        );
+        let literal = [all[1], all[2], ("mcp-param-region", "=?base64?ZXU=")];
+        assert!(check_params(
+            &req(&literal),
+            &schema,
+            &json!({ "region": "=?base64?ZXU=", "priority": 42, "verbose": true })
+        )
+        .is_ok());
+        assert!(
+            check_params(
+                &req(&all),
+                &schema,
+                &json!({ "priority": 42, "verbose": true })
+            )
+            .is_err(),
+            "a header without its argument"
+        );
+    }
+}
