@@ -60,6 +60,9 @@ script() {
   sid=$(curl -s -D - -o /dev/null "http://127.0.0.1:$1/mcp" -H 'content-type: application/json' \
     -H 'accept: application/json, text/event-stream' -d "$init" | awk 'tolower($1) == "mcp-session-id:" {print $2}' | tr -d '\r')
   [ -n "$sid" ] || { echo "initialize failed on port $1"; exit 1; }
+  # Finish the handshake, or --init-timeout ends the session in the middle of the run.
+  curl -s -o /dev/null "http://127.0.0.1:$1/mcp" -H 'content-type: application/json' -H "mcp-session-id: $sid" \
+    -H 'accept: application/json, text/event-stream' -d '{"jsonrpc":"2.0","method":"notifications/initialized"}'
   check=$(curl -s "http://127.0.0.1:$1/mcp" -H 'content-type: application/json' -H "mcp-session-id: $sid" \
     -H 'accept: application/json, text/event-stream' -d "$body")
   echo "$check" | grep -q '"text":"hello"' || { echo "echo failed: $check"; exit 1; }

@@ -1,7 +1,9 @@
 //! SSE framing and the stream writer: a local task that reads one stream of a session's event
 //! log, writes each event as it is announced, sends keep-alive comments, and ends after the
 //! stream's last event, when the session is deleted, or when the server drains (with a `retry:`
-//! hint, so the client resumes with `Last-Event-ID`, through NGINX on another process).
+//! hint, so the client resumes with `Last-Event-ID`, through NGINX on another process). A
+//! request's stream without a session has no event ids and no resumption: it stays open through
+//! a drain until its request answers, and its client closing it cancels the request.
 
 use std::pin::Pin;
 use std::rc::Rc;

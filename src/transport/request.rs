@@ -3,8 +3,10 @@
 //!
 //! The handler is polled once in place; most requests (ping, lists, plain tool calls) finish
 //! there with no task spawned and no store traffic. One still pending is spawned on the local
-//! executor and keeps running if the client goes away (a disconnect is not a cancellation);
-//! `notifications/cancelled` drops it.
+//! executor. On a session it keeps running if the client goes away (a disconnect is not a
+//! cancellation: the client resumes the stream); `notifications/cancelled` drops it. Without a
+//! session (2026-07-28, `--stateless`) nothing could resume its stream, so a client that closes
+//! it cancels the request.
 
 use std::future::Future;
 use std::pin::Pin;
