@@ -10,7 +10,6 @@ use crate::http::json_response;
 use crate::jsonrpc::{
     self, RpcError, INVALID_REQUEST, PARSE_ERROR, SESSION_NOT_FOUND, TRANSPORT_ERROR,
 };
-use crate::protocol::ProtocolVersion;
 
 /// A refused request.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,8 +38,6 @@ pub enum Error {
     MissingSession,
     /// The session is unknown, expired or deleted: 404, -32001.
     SessionNotFound,
-    /// `MCP-Protocol-Version` names a version we do not serve: 400.
-    UnsupportedVersion(String),
     /// A sessionless request refused before its handler ran (`sessionless/ladder.rs`): its
     /// id and error; 400, or 404 for -32601.
     Refused(Value, RpcError),
@@ -48,14 +45,6 @@ pub enum Error {
     Conflict,
     /// A limit is reached or the store is down: 503 with `Retry-After`.
     Unavailable(String, Duration),
-}
-
-fn supported() -> Vec<&'static str> {
-    ProtocolVersion::ALL
-        .iter()
-        .rev()
-        .map(|v| v.as_str())
-        .collect()
 }
 
 impl Error {
@@ -70,10 +59,9 @@ impl Error {
             Error::BodyTooLarge(_) => StatusCode::PayloadTooLarge,
             Error::Timeout(_) => StatusCode::RequestTimeout,
             Error::MalformedHttp(status, _) => *status,
-            Error::Parse(_)
-            | Error::InvalidRequest(..)
-            | Error::MissingSession
-            | Error::UnsupportedVersion(_) => StatusCode::BadRequest,
+            Error::Parse(_) | Error::InvalidRequest(..) | Error::MissingSession => {
+                StatusCode::BadRequest
+            }
             Error::Refused(_, e) => crate::sessionless::status_of(e.code.into()),
             Error::Conflict => StatusCode::Conflict,
             Error::Unavailable(..) => StatusCode::ServiceUnavailable,
@@ -112,13 +100,6 @@ impl Error {
                 "Bad Request: Mcp-Session-Id header is required",
             ),
             Error::SessionNotFound => RpcError::new(SESSION_NOT_FOUND, "Session not found"),
-            Error::UnsupportedVersion(v) => RpcError::new(
-                TRANSPORT_ERROR,
-                format!(
-                    "Bad Request: Unsupported protocol version: {v} (supported versions: {})",
-                    supported().join(", ")
-                ),
-            ),
             Error::Refused(_, e) => e.clone(),
             Error::Conflict => RpcError::new(
                 TRANSPORT_ERROR,

@@ -9,7 +9,7 @@
 //!
 //! Every check answers with the status of the spec's cheat sheet and a JSON-RPC error body:
 //! 406 Accept, 415 Content-Type, 413 body size, 400 bad JSON (-32700) / not JSON-RPC (-32600) /
-//! missing session header / unsupported `MCP-Protocol-Version` / batch outside 2025-03-26 /
+//! missing session header / batch outside 2025-03-26 /
 //! `Last-Event-ID` malformed or of another session, 404 unknown session (-32001), 409 second GET
 //! stream, 503 session cap or store down.
 
@@ -76,15 +76,10 @@ fn check_accept(req: &Request, needs_json: bool) -> Result<(), Error> {
     }
 }
 
-/// The `MCP-Protocol-Version` header: absent is fine, a version we do not serve is 400.
-fn header_version(req: &Request) -> Result<Option<ProtocolVersion>, Error> {
-    let Some(text) = header(req, "mcp-protocol-version") else {
-        return Ok(None);
-    };
-    match ProtocolVersion::parse_sessionful(text.trim()) {
-        Some(v) => Ok(Some(v)),
-        None => Err(Error::UnsupportedVersion(text.to_owned())),
-    }
+/// The `MCP-Protocol-Version` header of a sessionful request (one naming any other version was
+/// routed to the sessionless rules by `handle`/`post`).
+fn header_version(req: &Request) -> Option<ProtocolVersion> {
+    header(req, "mcp-protocol-version").and_then(|v| ProtocolVersion::parse_sessionful(v.trim()))
 }
 
 /// The session a request names (in the path, else in `Mcp-Session-Id`): 400 without one, 404
@@ -117,7 +112,7 @@ async fn post(app: &App, mut req: Request) -> Result<Response, Error> {
     if Era::of_post(&value, header(&req, "mcp-protocol-version")) == Era::Sessionless {
         return sessionless::post(app, &req, value).await;
     }
-    let version = header_version(&req)?;
+    let version = header_version(&req);
     let message = match value {
         Value::Array(items) => return batch(app, &req, version, items).await,
         single => inbound::classify(single)?,
@@ -305,7 +300,6 @@ pub async fn resume_point(
 /// replay of the stream that id names, then its live continuation.
 async fn get(app: &App, req: &Request, in_path: Option<&str>) -> Result<Response, Error> {
     check_accept(req, false)?;
-    header_version(req)?;
     let session = resolve(app, req, in_path)
         .await?
         .ok_or(Error::MethodNotAllowed("POST"))?;
@@ -331,7 +325,6 @@ async fn get(app: &App, req: &Request, in_path: Option<&str>) -> Result<Response
 
 /// DELETE: ends the session; its streams close and later requests get 404.
 async fn delete(app: &App, req: &Request) -> Result<Response, Error> {
-    header_version(req)?;
     let session = resolve(app, req, None)
         .await?
         .ok_or(Error::MethodNotAllowed("POST"))?;
