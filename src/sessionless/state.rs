@@ -6,6 +6,7 @@
 //! (`_meta`, `inputResponses` and `requestState` left out), and expires after
 //! `--request-timeout`. The key comes from `--state-key-file`, or is drawn at start.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
@@ -50,7 +51,7 @@ impl std::fmt::Display for KeyError {
 
 fn random_hex() -> Result<String, KeyError> {
     let bytes = crate::ids::os_random::<32>().map_err(KeyError::Io)?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hex(&bytes))
 }
 
 impl StateKey {
@@ -139,15 +140,28 @@ impl StateKey {
     }
 }
 
-/// The digest a state is bound to: SHA-256 (hex) of the params without [`UNBOUND`] keys, in
-/// serde_json's sorted key order.
+/// The digest a state is bound to: SHA-256 (hex) of the params without [`UNBOUND`] keys, as
+/// JSON in sorted key order (serde_json's own order, without copying the params).
 pub fn digest(params: &Value) -> String {
-    let mut bound = params.as_object().cloned().unwrap_or_default();
-    for key in UNBOUND {
-        bound.remove(key);
-    }
-    let hash = Sha256::digest(Value::Object(bound).to_string().as_bytes());
-    hash.iter().map(|b| format!("{b:02x}")).collect()
+    let bound: BTreeMap<&str, &Value> = params
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| !UNBOUND.contains(&k.as_str()))
+        .map(|(k, v)| (k.as_str(), v))
+        .collect();
+    let json = serde_json::to_vec(&bound).expect("JSON values serialize");
+    hex(&Sha256::digest(json))
+}
+
+/// Lower-case hex.
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    bytes
+        .iter()
+        .flat_map(|b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]])
+        .map(char::from)
+        .collect()
 }
 
 #[cfg(test)]
@@ -161,6 +175,8 @@ mod tests {
             serde_json::from_value(json!({ "k": { "action": "accept" } })).unwrap();
         let d = digest(&json!({ "name": "t", "arguments": {}, "_meta": { "x": 1 } }));
         assert_eq!(d, digest(&json!({ "arguments": {}, "name": "t" })));
+        assert_eq!(d.len(), 64);
+        assert_ne!(d, digest(&json!({ "arguments": { "a": 1 }, "name": "t" })));
         let token = key.sign("tools/call", &d, &answers, 2_000, "n1");
         assert_eq!(key.open(&token, "tools/call", &d, 1_000), Ok(answers));
         assert!(key
