@@ -26,6 +26,11 @@ pub struct Inputs {
     unnamed: Cell<u32>,
 }
 
+/// Whether a method may answer `input_required` (spec: only these three).
+pub fn may_ask(method: &str) -> bool {
+    matches!(method, "tools/call" | "prompts/get" | "resources/read")
+}
+
 /// Whether `answer` has the shape of a result of `method`.
 fn fits(method: &str, answer: &Value) -> bool {
     match method {
@@ -46,7 +51,13 @@ impl Inputs {
         params: &Value,
         now_ms: u64,
     ) -> Result<Inputs, RpcError> {
-        let digest = state::digest(params);
+        // Only the methods that may ask get a state, so only they need the params' digest
+        // (any other method's state fails to open: it was issued for another request).
+        let digest = if may_ask(method) {
+            state::digest(params)
+        } else {
+            String::new()
+        };
         let mut answers = match params.get("requestState") {
             None | Some(Value::Null) => Map::new(),
             Some(Value::String(token)) => key.open(token, method, &digest, now_ms)?,

@@ -5,6 +5,7 @@
 
 use serde_json::{json, Value};
 
+use super::inputs::may_ask;
 use super::{Envelope, META_SERVER_INFO};
 use crate::app::AppState;
 use crate::jsonrpc::{RpcError, INVALID_PARAMS, RESOURCE_NOT_FOUND};
@@ -23,11 +24,6 @@ fn cache_hint(method: &str) -> Option<(u64, &'static str)> {
         "resources/read" => Some((0, "private")),
         _ => None,
     }
-}
-
-/// Whether a method may answer `input_required` (spec: only these three).
-fn may_ask(method: &str) -> bool {
-    matches!(method, "tools/call" | "prompts/get" | "resources/read")
 }
 
 /// The outcome of `method` as the sessionless wire wants it.

@@ -68,6 +68,26 @@ pub struct Call {
     pub envelope: Option<Envelope>,
 }
 
+impl Call {
+    /// A request of the sessionful wire (a session, or `--stateless`).
+    pub fn sessionful(
+        session: Option<Rc<Session>>,
+        version: ProtocolVersion,
+        id: Value,
+        method: String,
+        params: Value,
+    ) -> Call {
+        Call {
+            session,
+            version,
+            id,
+            method,
+            params,
+            envelope: None,
+        }
+    }
+}
+
 type Work = Pin<Box<dyn Future<Output = Outcome>>>;
 
 /// Builds the outbox and the handler's future for a call.

@@ -122,17 +122,8 @@ async fn accept_message(app: &App, mut req: Request) -> Result<Response, Error> 
         }
         Message::Request { id, method, params } => {
             let version = session.version();
-            request::serve_legacy(
-                app,
-                Call {
-                    session: Some(session),
-                    version,
-                    id,
-                    method,
-                    params,
-                    envelope: None,
-                },
-            );
+            let call = Call::sessionful(Some(session), version, id, method, params);
+            request::serve_legacy(app, call);
         }
         Message::Notification { method, params } => {
             inbound::notification(app, Some(&session), &method, &params).await

@@ -98,6 +98,14 @@ async fn resolve(
     inbound::session(app, id).await.map(Some)
 }
 
+/// The version a request speaks: its session's, else its header's, else 2025-03-26.
+fn spoken(session: Option<&Rc<Session>>, header: Option<ProtocolVersion>) -> ProtocolVersion {
+    session
+        .map(|s| s.version())
+        .or(header)
+        .unwrap_or(ProtocolVersion::HEADERLESS)
+}
+
 fn with_session(mut res: Response, session: Option<&Rc<Session>>) -> Response {
     if let Some(s) = session {
         res.insert_header("mcp-session-id", s.id.as_str());
@@ -123,21 +131,10 @@ async fn post(app: &App, mut req: Request) -> Result<Response, Error> {
         }
     }
     let session = resolve(app, &req, None).await?;
-    let version = session
-        .as_ref()
-        .map(|s| s.version())
-        .or(version)
-        .unwrap_or(ProtocolVersion::HEADERLESS);
+    let version = spoken(session.as_ref(), version);
     match message {
         Message::Request { id, method, params } => {
-            let call = Call {
-                session: session.clone(),
-                version,
-                id,
-                method,
-                params,
-                envelope: None,
-            };
+            let call = Call::sessionful(session.clone(), version, id, method, params);
             Ok(with_session(
                 request::serve(app, call).await,
                 session.as_ref(),
@@ -215,11 +212,7 @@ async fn batch(
 ) -> Result<Response, Error> {
     let invalid = |why: &str| Error::InvalidRequest(Value::Null, why.to_owned());
     let session = resolve(app, req, None).await?;
-    let version = session
-        .as_ref()
-        .map(|s| s.version())
-        .or(version)
-        .unwrap_or(ProtocolVersion::HEADERLESS);
+    let version = spoken(session.as_ref(), version);
     if !version.allows_batches() {
         return Err(invalid("batches are only accepted on 2025-03-26"));
     }
@@ -237,14 +230,7 @@ async fn batch(
         match jsonrpc::classify(item) {
             Err(bad) => responses.push(jsonrpc::error(bad.id, &bad.error)),
             Ok(Message::Request { id, method, params }) => {
-                let call = Call {
-                    session: session.clone(),
-                    version,
-                    id,
-                    method,
-                    params,
-                    envelope: None,
-                };
+                let call = Call::sessionful(session.clone(), version, id, method, params);
                 responses.push(request::serve_json(app, call).await);
             }
             Ok(Message::Notification { method, params }) => {
