@@ -143,3 +143,187 @@ impl ProtocolVersion {
         self >= ProtocolVersion::V2025_11_25
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const SESSIONFUL: [&str; 4] = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"];
+    /// Header values that name no sessionful version.
+    const NOT_SESSIONFUL: [&str; 5] = ["2026-07-28", "2099-01-01", "2025-6-18", "", "latest"];
+
+    fn with_meta(version: Value) -> Value {
+        json!({ "jsonrpc": "2.0", "id": 1, "method": "tools/list",
+            "params": { "_meta": { META_VERSION: version } } })
+    }
+
+    /// Every header case: absent, each sessionful version, and values naming none.
+    fn headers() -> Vec<Option<&'static str>> {
+        let named = SESSIONFUL.iter().chain(&NOT_SESSIONFUL);
+        std::iter::once(None)
+            .chain(named.map(|v| Some(*v)))
+            .collect()
+    }
+
+    #[test]
+    fn a_body_naming_a_version_in_meta_is_sessionless_whatever_the_header_says() {
+        for version in [
+            json!("2026-07-28"),
+            json!("2025-11-25"),
+            json!("bogus"),
+            json!(null),
+        ] {
+            let body = with_meta(version);
+            for header in headers() {
+                assert_eq!(
+                    Era::of_post(&body, header),
+                    Era::Sessionless,
+                    "{body} with {header:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn without_meta_a_post_follows_its_header() {
+        let bodies = [
+            json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {} }),
+            json!({ "jsonrpc": "2.0", "id": 1, "method": "tools/list" }),
+            json!({ "jsonrpc": "2.0", "id": 1, "method": "tools/list",
+                "params": { "_meta": { "progressToken": 1 } } }),
+            // The key anywhere but `params._meta`: beside `_meta`, in `params`, at the top.
+            json!({ "jsonrpc": "2.0", "id": 1, "method": "tools/list",
+                "params": { "protocolVersion": "2026-07-28", META_VERSION: "2026-07-28" },
+                "_meta": { META_VERSION: "2026-07-28" } }),
+            json!({ "jsonrpc": "2.0", "id": 1, "method": "tools/list",
+                "_meta": { META_VERSION: "2026-07-28" } }),
+            json!([{ "jsonrpc": "2.0", "id": 1, "method": "tools/list" }]),
+            json!("not an object"),
+        ];
+        for body in &bodies {
+            for header in headers() {
+                let expected = match header {
+                    Some(v) if !SESSIONFUL.contains(&v) => Era::Sessionless,
+                    _ => Era::Sessionful,
+                };
+                assert_eq!(
+                    Era::of_post(body, header),
+                    expected,
+                    "{body} with {header:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_header_naming_a_sessionful_version_or_none_is_sessionful() {
+        assert_eq!(Era::of_header(None), Era::Sessionful);
+        for v in SESSIONFUL {
+            assert_eq!(Era::of_header(Some(v)), Era::Sessionful, "{v}");
+            let padded = format!(" {v}\t");
+            assert_eq!(Era::of_header(Some(&padded)), Era::Sessionful, "{padded:?}");
+        }
+    }
+
+    #[test]
+    fn a_header_naming_no_sessionful_version_is_sessionless() {
+        for v in NOT_SESSIONFUL
+            .into_iter()
+            .chain([" ", "2025-11-25,2025-06-18"])
+        {
+            assert_eq!(Era::of_header(Some(v)), Era::Sessionless, "{v:?}");
+        }
+    }
+
+    #[test]
+    fn only_the_four_handshake_versions_parse_as_sessionful() {
+        for v in ProtocolVersion::ALL {
+            assert_eq!(ProtocolVersion::parse_sessionful(v.as_str()), Some(v));
+            assert!(!v.is_sessionless());
+        }
+        let spelled: Vec<_> = ProtocolVersion::ALL.iter().map(|v| v.as_str()).collect();
+        assert_eq!(spelled, SESSIONFUL, "oldest first");
+        for v in NOT_SESSIONFUL
+            .into_iter()
+            .chain([" 2025-06-18", "2025-06-18 "])
+        {
+            assert_eq!(ProtocolVersion::parse_sessionful(v), None, "{v:?}");
+        }
+        assert!(ProtocolVersion::SESSIONLESS.is_sessionless());
+    }
+
+    #[test]
+    fn initialize_grants_a_served_sessionful_version_else_the_latest() {
+        for v in ProtocolVersion::ALL {
+            assert_eq!(ProtocolVersion::negotiate(v.as_str()), v);
+        }
+        for v in NOT_SESSIONFUL {
+            assert_eq!(
+                ProtocolVersion::negotiate(v),
+                ProtocolVersion::V2025_11_25,
+                "{v:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_version_is_served_newest_first() {
+        assert_eq!(
+            ProtocolVersion::served(),
+            [
+                "2026-07-28",
+                "2025-11-25",
+                "2025-06-18",
+                "2025-03-26",
+                "2024-11-05"
+            ]
+        );
+    }
+
+    #[test]
+    fn each_method_is_served_only_in_its_era() {
+        let sessionless = ["server/discover", "subscriptions/listen"];
+        let sessionful = [
+            "initialize",
+            "ping",
+            "logging/setLevel",
+            "resources/subscribe",
+            "resources/unsubscribe",
+        ];
+        let both = ["tools/list", "tools/call", "resources/read", "prompts/get"];
+        for v in ProtocolVersion::SERVED {
+            let modern = v.is_sessionless();
+            for m in sessionless {
+                assert_eq!(v.serves(m), modern, "{m} in {}", v.as_str());
+            }
+            for m in sessionful {
+                assert_eq!(v.serves(m), !modern, "{m} in {}", v.as_str());
+            }
+            for m in both {
+                assert!(v.serves(m), "{m} in {}", v.as_str());
+            }
+        }
+    }
+
+    #[test]
+    fn version_rules_switch_on_at_their_own_versions() {
+        use ProtocolVersion::*;
+        let batches: Vec<_> = ProtocolVersion::SERVED
+            .into_iter()
+            .filter(|v| v.allows_batches())
+            .collect();
+        assert_eq!(batches, [V2025_03_26]);
+        let priming: Vec<_> = ProtocolVersion::SERVED
+            .into_iter()
+            .filter(|v| v.primes_sse())
+            .collect();
+        assert_eq!(priming, [V2025_11_25]);
+        let tool_errors: Vec<_> = ProtocolVersion::SERVED
+            .into_iter()
+            .filter(|v| v.reports_invalid_arguments_as_tool_errors())
+            .collect();
+        assert_eq!(tool_errors, [V2026_07_28, V2025_11_25]);
+    }
+}

@@ -1,26 +1,32 @@
-//! The integration tests: one binary, one module per topic, all against the real server
-//! processes on 127.0.0.1:0.
+//! The integration tests: one binary, all against the real server processes on 127.0.0.1.
+//!
+//! `every_store` holds the tests whose servers run on the store `MCPD_TEST_STORE` names
+//! (memory, file or redis): `tests/run` runs them once per store. `once` holds the tests that
+//! pick their stores themselves (Redis clusters, crash recovery) or need none (flags, sockets,
+//! systemd): `tests/run` runs them once. Shared helpers are in `support`; topic modules use
+//! nothing of each other.
 
-mod app;
-mod backing;
-mod client;
-mod cluster;
-mod connection;
-mod failover;
-mod flags;
-mod jsonrpc;
-mod legacy;
-mod lifecycle;
-mod listen;
-mod mcp;
-mod mrtr;
-mod nginx;
-#[path = "../storage/tests/redis_server/mod.rs"]
-mod redis_server;
-mod routes;
-mod sessionless;
-mod status;
-mod stores;
-mod streams;
 mod support;
-mod systemd;
+
+mod every_store {
+    mod jsonrpc;
+    mod legacy;
+    mod lifecycle;
+    mod listen;
+    mod mcp;
+    mod routes;
+    mod sessionless;
+    mod status;
+    mod streams;
+}
+
+mod once {
+    mod app;
+    mod cluster;
+    mod connection;
+    mod failover;
+    mod flags;
+    mod mrtr;
+    mod stores;
+    mod systemd;
+}

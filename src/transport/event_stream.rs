@@ -16,6 +16,7 @@ use mcpd_storage::{events_topic, Event, Store};
 use crate::app::AppState;
 use crate::outbox::ThrowawayLog;
 use crate::session::Session;
+use crate::transport::event_id::event_id;
 use crate::transport::{lease, request};
 
 /// Published on a session's events topic when the session ends: every stream closes.
@@ -23,43 +24,6 @@ pub const CLOSE_ALL: &str = "*";
 
 /// The `retry:` hint (ms) sent to 2025-11-25 clients, and before a drain closes a stream.
 pub const RETRY_MS: u64 = 1000;
-
-/// Why a `Last-Event-ID` cannot be resumed (400 either way).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BadEventId {
-    /// Not an id this server hands out.
-    Malformed,
-    /// An id of another session's stream.
-    OtherSession,
-}
-
-/// The end of an event-log key, carried in every event id of that log.
-fn tag(key: &str) -> &str {
-    &key[key.len().saturating_sub(8)..]
-}
-
-/// The wire id of an event: `<tag>:<stream>:<seq>`. The tag (the end of the session id) lets a
-/// `Last-Event-ID` of another session be refused; the stream name keeps replay on its stream.
-pub fn event_id(key: &str, stream: &str, seq: u64) -> String {
-    format!("{}:{stream}:{seq}", tag(key))
-}
-
-/// Reads a `Last-Event-ID` sent on the session whose log key is `key`: its stream and sequence.
-pub fn parse_event_id<'a>(id: &'a str, key: &str) -> Result<(&'a str, u64), BadEventId> {
-    let mut parts = id.trim().rsplitn(3, ':');
-    let seq = parts
-        .next()
-        .and_then(|s| s.parse().ok())
-        .ok_or(BadEventId::Malformed)?;
-    let stream = parts
-        .next()
-        .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric()));
-    let (stream, their_tag) = stream.zip(parts.next()).ok_or(BadEventId::Malformed)?;
-    if their_tag != tag(key) {
-        return Err(BadEventId::OtherSession);
-    }
-    Ok((stream, seq))
-}
 
 /// One event as SSE: with an id on a session's stream (so it can be resumed), without one on a
 /// request's own stream when there is no session (nothing could resume it).

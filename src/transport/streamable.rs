@@ -28,7 +28,8 @@ use crate::outbox::GET_STREAM;
 use crate::protocol::{Era, ProtocolVersion};
 use crate::session::{Session, Transport};
 use crate::sessions::CreateError;
-use crate::transport::event_stream::{self, BadEventId, StreamSpec};
+use crate::transport::event_id::{self, BadEventId};
+use crate::transport::event_stream::{self, StreamSpec};
 use crate::transport::inbound::{self, store_down, RETRY_AFTER};
 use crate::transport::request::{self, Call};
 use crate::transport::sessionless;
@@ -259,7 +260,7 @@ pub async fn resume_point(
     default_stream: &str,
 ) -> Result<(String, u64), Error> {
     match header(req, "last-event-id") {
-        Some(last) => match event_stream::parse_event_id(last, &session.id) {
+        Some(last) => match event_id::parse_event_id(last, &session.id) {
             Ok((stream, seq)) => Ok((stream.to_owned(), seq)),
             Err(BadEventId::Malformed) => Err(Error::InvalidRequest(
                 Value::Null,

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::support::Server;
+use crate::support::{Server, WAIT};
 
 #[test]
 fn keep_alive_serves_many_requests_on_one_connection() {
@@ -97,7 +97,7 @@ fn sigterm_drains_and_exits_0() {
         let mut get = server.client();
         assert_eq!(get.open_get(&s, None), 200);
         server.signal(signal);
-        let events = get.read_events(usize::MAX);
+        let events = get.events_until_end(WAIT);
         assert!(
             events.iter().any(|e| e.retry.is_some()),
             "a retry hint before the stream closes: {events:?}"

@@ -1,9 +1,11 @@
 //! Server→client messages: progress, logs, sampling round trips, cancellation, the GET stream,
 //! and resuming a stream with `Last-Event-ID` (against `examples/everything`).
 
+use std::time::Duration;
+
 use serde_json::{json, Value};
 
-use crate::support::{Client, Server, ACCEPT_BOTH, JSON};
+use crate::support::{Client, Server, ACCEPT_BOTH, JSON, WAIT};
 
 fn open_call(
     c: &mut Client,
@@ -44,7 +46,7 @@ fn progress_streams_on_the_request_with_the_token_unchanged_then_the_result() {
     );
     assert_eq!(status, 200);
     assert!(is_sse(&headers));
-    let events = c.read_events(4);
+    let events = c.expect_events(4, WAIT);
     assert!(
         events[0].data.is_empty() && events[0].id.is_some() && events[0].retry.is_some(),
         "priming first: {events:?}"
@@ -68,7 +70,7 @@ fn progress_streams_on_the_request_with_the_token_unchanged_then_the_result() {
         messages[3]["result"]["content"][0]["text"],
         "Progress test completed"
     );
-    assert!(c.read_chunk().is_none(), "the stream ends after the result");
+    c.expect_end(WAIT); // "the stream ends after the result"
     let ids: Vec<&str> = events.iter().filter_map(|e| e.id.as_deref()).collect();
     let mut unique = ids.clone();
     unique.dedup();
@@ -88,13 +90,13 @@ fn numeric_progress_tokens_stay_numbers_and_no_token_means_no_progress() {
         json!({}),
         json!({"progressToken": 77}),
     );
-    let events = c.read_events(4);
+    let events = c.expect_events(4, WAIT);
     assert!(
         events[0].data.len() > 2,
         "no priming event before 2025-11-25"
     );
     assert_eq!(events[0].json()["params"]["progressToken"], 77);
-    assert!(c.read_chunk().is_none(), "the stream ends after the result");
+    c.expect_end(WAIT); // "the stream ends after the result"
     let mut c = server.client();
     let plain = c.call(
         &s,
@@ -134,7 +136,7 @@ fn log_messages_respect_the_session_level() {
         json!({}),
         json!({}),
     );
-    let logs: Vec<Value> = c.read_messages(4);
+    let logs: Vec<Value> = c.expect_messages(4, WAIT);
     assert!(
         logs[..3]
             .iter()
@@ -157,7 +159,7 @@ fn start_sampling(c: &mut Client, s: &str, id: u64) -> Value {
     assert_eq!(status, 200);
     assert!(is_sse(&headers));
     let request = c
-        .read_events(1)
+        .expect_events(1, WAIT)
         .into_iter()
         .find(|e| !e.data.is_empty())
         .expect("sampling request")
@@ -180,7 +182,7 @@ fn a_posted_client_response_reaches_the_waiting_sampling_request() {
     let posted = server.client().post(Some(&s), &answer, &[]);
     assert_eq!(posted.status, 202);
     let result = c
-        .read_events(1)
+        .expect_events(1, WAIT)
         .into_iter()
         .find(|e| !e.data.is_empty())
         .unwrap()
@@ -200,11 +202,8 @@ fn cancelled_requests_end_their_stream_without_a_result() {
     start_sampling(&mut c, &s, 10);
     let cancel = json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 10, "reason": "test"}});
     assert_eq!(server.client().post(Some(&s), &cancel, &[]).status, 202);
-    let rest = c.read_events(1);
-    assert!(
-        rest.iter().all(|e| e.data.is_empty()),
-        "no result after cancel: {rest:?}"
-    );
+    // The sampling request is never answered: only the cancellation can end the stream.
+    c.expect_end(Duration::from_secs(5));
 }
 
 #[test]
@@ -217,11 +216,18 @@ fn json_response_mode_answers_json_and_sends_notifications_on_the_get_stream() {
     let res = c.post(Some(&s), &json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "test_tool_with_progress", "arguments": {}, "_meta": {"progressToken": "p"}}}), &[]);
     assert!(res.content_type().starts_with("application/json"));
     assert_eq!(res.json()["id"], 3);
-    let notes = get.read_events(3);
-    assert!(notes
+    let notes = get.expect_messages(3, WAIT);
+    let progress: Vec<Option<f64>> = notes
         .iter()
-        .filter(|e| !e.data.is_empty())
-        .all(|e| e.json()["method"] == "notifications/progress"));
+        .map(|m| m["params"]["progress"].as_f64())
+        .collect();
+    assert_eq!(progress, [Some(0.0), Some(50.0), Some(100.0)], "{notes:?}");
+    assert!(
+        notes
+            .iter()
+            .all(|m| m["method"] == "notifications/progress" && m["params"]["progressToken"] == "p"),
+        "{notes:?}"
+    );
 }
 
 #[test]
@@ -231,7 +237,7 @@ fn a_paused_stream_resumes_with_last_event_id_and_delivers_the_result_once() {
     let s = c.initialize("2025-11-25");
     let (_, headers) = open_call(&mut c, &s, 21, "test_reconnection", json!({}), json!({}));
     assert!(is_sse(&headers));
-    let before = c.read_events(usize::MAX);
+    let before = c.events_until_end(WAIT);
     assert!(
         before.iter().all(|e| e.data.is_empty()),
         "no result before the pause: {before:?}"
@@ -242,7 +248,7 @@ fn a_paused_stream_resumes_with_last_event_id_and_delivers_the_result_once() {
         .expect("an id to resume from");
     let mut resume = server.client();
     assert_eq!(resume.open_get(&s, Some(&last)), 200);
-    let after: Vec<Value> = resume.read_messages(usize::MAX);
+    let after: Vec<Value> = resume.messages_until_end(WAIT);
     assert_eq!(after.len(), 1, "{after:?}");
     assert_eq!(after[0]["id"], 21);
     let bad = server.client().request(
@@ -270,7 +276,7 @@ fn deleting_a_session_closes_its_get_stream() {
             .status,
         200
     );
-    assert!(get.read_chunk().is_none(), "stream ended");
+    get.expect_end(WAIT); // "stream ended"
 }
 
 #[test]
@@ -289,10 +295,10 @@ fn stateless_requests_stream_too_and_leave_no_log_behind() {
         assert_eq!(status, 200);
         assert!(is_sse(&headers));
         assert!(headers.iter().all(|(n, _)| n != "mcp-session-id"));
-        let messages: Vec<Value> = c.read_messages(4);
+        let messages: Vec<Value> = c.expect_messages(4, WAIT);
         assert_eq!(messages.len(), 4);
         assert_eq!(messages[3]["id"], id);
-        assert!(c.read_chunk().is_none());
+        c.expect_end(WAIT);
     }
 }
 
@@ -303,10 +309,7 @@ fn idle_sessions_expire_and_their_streams_close() {
     let s = c.initialize("2025-11-25");
     let mut get = server.client();
     assert_eq!(get.open_get(&s, None), 200);
-    assert!(
-        get.read_chunk().is_none(),
-        "the sweep closed the stream of the expired session"
-    );
+    get.expect_end(WAIT); // "the sweep closed the stream of the expired session"
     assert_eq!(c.call(&s, 1, "ping", json!({})).status, 404);
     let health = c.request("GET", "/health", &[], "").json();
     assert_eq!(health["sessions"], 0);

@@ -4,9 +4,9 @@
 
 use serde_json::{json, Value};
 
-use crate::backing::Backing;
-use crate::cluster::{cluster, progress_call};
-use crate::support::{initialize_body, JSON};
+use crate::support::cluster::{cluster, progress_call};
+use crate::support::Backing;
+use crate::support::{initialize_body, JSON, WAIT};
 
 #[test]
 fn a_draining_node_hands_its_streams_over_and_finishes_its_work() {
@@ -14,9 +14,9 @@ fn a_draining_node_hands_its_streams_over_and_finishes_its_work() {
     let s = c.nodes[0].client().initialize("2025-11-25");
     let mut on_a = c.nodes[0].client();
     assert_eq!(on_a.open_post(&s, &progress_call(5, 6, 100)), 200);
-    let first = on_a.read_events(1);
+    let first = on_a.expect_events(1, WAIT);
     c.nodes[0].signal("TERM");
-    let rest_on_a = on_a.read_events(usize::MAX);
+    let rest_on_a = on_a.events_until_end(WAIT);
     assert!(
         rest_on_a.iter().any(|e| e.retry.is_some()),
         "a retry hint before the stream closes: {rest_on_a:?}"
@@ -34,7 +34,7 @@ fn a_draining_node_hands_its_streams_over_and_finishes_its_work() {
         .count();
     let mut on_b = c.nodes[1].client();
     assert_eq!(on_b.open_get(&s, Some(&last_id)), 200);
-    let rest: Vec<Value> = on_b.read_messages(usize::MAX);
+    let rest: Vec<Value> = on_b.messages_until_end(WAIT);
     assert_eq!(
         seen_on_a + rest.len(),
         7,
@@ -75,7 +75,7 @@ fn a_node_draining_under_steady_load_through_nginx_fails_no_request() {
         while std::time::Instant::now() < deadline {
             id += 1;
             let call = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": "test_simple_text"}});
-            let res = crate::client::Client::connect(&addr).post(Some(&s), &call, &[]);
+            let res = crate::support::Client::connect(&addr).post(Some(&s), &call, &[]);
             if res.status == 200 && res.json()["result"]["content"].is_array() {
                 ok += 1;
             } else {
@@ -86,7 +86,7 @@ fn a_node_draining_under_steady_load_through_nginx_fails_no_request() {
     });
     std::thread::sleep(std::time::Duration::from_millis(500));
     c.nodes[owner].signal("TERM");
-    let closing = stream.read_events(usize::MAX);
+    let closing = stream.events_until_end(WAIT);
     assert!(
         closing.iter().any(|e| e.retry.is_some()),
         "the stream was told to come back: {closing:?}"
@@ -105,7 +105,7 @@ fn a_node_draining_under_steady_load_through_nginx_fails_no_request() {
     );
     assert_eq!(updated.status, 200);
     let note = resumed
-        .read_events(1)
+        .expect_events(1, WAIT)
         .into_iter()
         .find(|e| !e.data.is_empty())
         .expect("a notification")
@@ -134,12 +134,12 @@ fn a_legacy_stream_survives_kill_9_of_the_node_holding_it() {
     let mut stream = c.nginx.client();
     stream.send("GET", "/sse", &[("accept", "text/event-stream")], "");
     assert_eq!(stream.read_head().0, 200);
-    let endpoint = stream.next_event().expect("endpoint").data;
+    let endpoint = stream.next_event(WAIT).expect_item("endpoint").data;
     let session = endpoint.split('=').nth(1).unwrap().to_owned();
     let holder = c.owner_of(&session);
     let executor = &c.nodes[1 - holder];
     let post = |addr: &str, body: Value| {
-        crate::client::Client::connect(addr)
+        crate::support::Client::connect(addr)
             .request("POST", &endpoint, &[JSON], &body.to_string())
             .status
     };
@@ -151,13 +151,13 @@ fn a_legacy_stream_survives_kill_9_of_the_node_holding_it() {
         ),
         202
     );
-    stream.read_events(1);
+    stream.expect_events(1, WAIT);
     assert_eq!(
         post(&executor.addr, progress_call(9, 10, 100)),
         202,
         "the call runs on the other node"
     );
-    let before: Vec<_> = stream.read_events(2);
+    let before: Vec<_> = stream.expect_events(2, WAIT);
     let last_id = before
         .iter()
         .filter_map(|e| e.id.clone())
@@ -184,7 +184,10 @@ fn a_legacy_stream_survives_kill_9_of_the_node_holding_it() {
         "NGINX sends the re-attach to the live node"
     );
     let mut results = 0;
-    while let Some(event) = again.next_event() {
+    loop {
+        let event = again
+            .next_event(WAIT)
+            .expect_item("the rest of the progress and the result");
         if event.event.as_deref() != Some("message") {
             continue;
         }
@@ -221,7 +224,7 @@ fn a_request_whose_node_dies_is_reported_on_its_resumed_stream() {
     let s = c.nodes[0].client().initialize("2025-11-25");
     let mut on_a = c.nodes[0].client();
     assert_eq!(on_a.open_post(&s, &progress_call(21, 100, 100)), 200);
-    let seen = on_a.read_events(1);
+    let seen = on_a.expect_events(1, WAIT);
     let last_id = seen
         .iter()
         .filter_map(|e| e.id.clone())
@@ -232,7 +235,7 @@ fn a_request_whose_node_dies_is_reported_on_its_resumed_stream() {
     let killed = std::time::Instant::now();
     let mut on_b = c.nodes[1].client();
     assert_eq!(on_b.open_get(&s, Some(&last_id)), 200);
-    let rest: Vec<Value> = on_b.read_messages(usize::MAX);
+    let rest: Vec<Value> = on_b.messages_until_end(WAIT);
     let told = killed.elapsed();
     let last = rest.last().expect("something after the kill");
     assert_eq!(last["id"], 21, "the error names the request: {last}");

@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 use std::path::PathBuf;
 
-use crate::redis_server::RedisServer;
+use super::redis_server::RedisServer;
 
 /// What a server's store lives in.
 pub enum Backing {

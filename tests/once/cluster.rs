@@ -3,54 +3,11 @@
 //! node, and the session-id prefix keeps memory-store sessions on their node. (What happens when a
 //! node dies or drains is in `failover.rs`.)
 
-use std::rc::Rc;
-
 use serde_json::{json, Value};
 
-use crate::backing::Backing;
-use crate::nginx::{free_ports, Nginx};
-use crate::support::{initialize_body, Server, JSON};
-
-/// `n` nodes `p<port>` on consecutive ports, all on `backing`, and NGINX in front.
-pub struct Cluster {
-    pub nodes: Vec<Server>,
-    pub nginx: Nginx,
-}
-
-impl Cluster {
-    /// The index of the node whose prefix `session` carries.
-    pub fn owner_of(&self, session: &str) -> usize {
-        let prefix = |n: &Server| format!("p{}.", n.addr.rsplit(':').next().unwrap_or_default());
-        self.nodes
-            .iter()
-            .position(|n| session.starts_with(&prefix(n)))
-            .expect("an owner node")
-    }
-}
-
-/// A cluster of `examples/everything` nodes (or of `mcpd` nodes when `fixtures` is false).
-fn cluster_of(fixtures: bool, backing: Backing, n: u16, args: &[&str]) -> Cluster {
-    let backing = Rc::new(backing);
-    let first = free_ports(n);
-    let nodes = (0..n)
-        .map(|i| Server::node(fixtures, &backing, first + i, args))
-        .collect();
-    Cluster {
-        nodes,
-        nginx: Nginx::start(first, n),
-    }
-}
-
-/// A cluster of `examples/everything` nodes.
-pub fn cluster(backing: Backing, n: u16, args: &[&str]) -> Cluster {
-    cluster_of(true, backing, n, args)
-}
-
-/// `slow_progress` with a progress token equal to its id.
-pub fn progress_call(id: u64, steps: u64, interval_ms: u64) -> Value {
-    json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {
-        "name": "slow_progress", "arguments": {"steps": steps, "interval_ms": interval_ms}, "_meta": {"progressToken": id}}})
-}
+use crate::support::cluster::{cluster, cluster_of, progress_call};
+use crate::support::nginx::{free_port, free_ports};
+use crate::support::{initialize_body, Backing, Client, JSON, WAIT};
 
 #[test]
 fn one_session_spread_over_every_node_bypassing_nginx() {
@@ -72,7 +29,7 @@ fn one_session_spread_over_every_node_bypassing_nginx() {
 
     let mut on_b = c.nodes[1].client();
     assert_eq!(on_b.open_post(&s, &progress_call(7, 3, 10)), 200);
-    let answered: Vec<Value> = on_b.read_messages(usize::MAX);
+    let answered: Vec<Value> = on_b.messages_until_end(WAIT);
     let tokens: Vec<&Value> = answered
         .iter()
         .filter_map(|m| m["params"].get("progressToken"))
@@ -92,7 +49,7 @@ fn one_session_spread_over_every_node_bypassing_nginx() {
     );
     assert_eq!(updated.json()["id"], 8, "node B changes the resource");
     let note = get
-        .read_events(1)
+        .expect_events(1, WAIT)
         .into_iter()
         .find(|e| !e.data.is_empty())
         .expect("a notification on C")
@@ -110,12 +67,12 @@ fn a_stream_dropped_on_one_node_resumes_on_another_exactly_once() {
     let s = c.nodes[0].client().initialize("2025-11-25");
     let mut on_a = c.nodes[0].client();
     assert_eq!(on_a.open_post(&s, &progress_call(3, 8, 100)), 200);
-    let first = on_a.read_events(1);
+    let first = on_a.expect_events(1, WAIT);
     let last_id = first.last().and_then(|e| e.id.clone()).unwrap();
     drop(on_a);
     let mut on_b = c.nodes[1].client();
     assert_eq!(on_b.open_get(&s, Some(&last_id)), 200);
-    let rest: Vec<Value> = on_b.read_messages(usize::MAX);
+    let rest: Vec<Value> = on_b.messages_until_end(WAIT);
     let steps: Vec<f64> = rest
         .iter()
         .filter_map(|m| m["params"]["progress"].as_f64())
@@ -160,7 +117,7 @@ fn the_legacy_transport_works_through_nginx_on_any_node() {
     let mut stream = c.nginx.client();
     stream.send("GET", "/sse", &[("accept", "text/event-stream")], "");
     assert_eq!(stream.read_head().0, 200);
-    let endpoint = stream.next_event().expect("endpoint").data;
+    let endpoint = stream.next_event(WAIT).expect_item("endpoint").data;
     let post = |body: Value| {
         c.nginx
             .client()
@@ -174,7 +131,7 @@ fn the_legacy_transport_works_through_nginx_on_any_node() {
     );
     assert_eq!(post(progress_call(4, 2, 10)), 202);
     let messages: Vec<Value> = stream
-        .read_events(4)
+        .expect_events(4, WAIT)
         .iter()
         .filter(|e| e.event.as_deref() == Some("message"))
         .map(|e| e.json())
@@ -218,7 +175,7 @@ fn the_python_sdk_client_works_through_nginx() {
 fn the_local_cluster_command_starts_everything_and_stops_it_all() {
     use std::io::BufRead;
     let first = free_ports(2);
-    let listen = format!("127.0.0.1:{}", crate::nginx::free_port());
+    let listen = format!("127.0.0.1:{}", free_port());
     let mut script =
         std::process::Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/nginx/cluster"))
             .args([
@@ -238,9 +195,9 @@ fn the_local_cluster_command_starts_everything_and_stops_it_all() {
         .read_line(&mut banner)
         .unwrap();
     assert!(banner.contains(&format!("http://{listen}/mcp")), "{banner}");
-    let s = crate::client::Client::connect(&listen).initialize("2025-11-25");
+    let s = Client::connect(&listen).initialize("2025-11-25");
     assert_eq!(
-        crate::client::Client::connect(&listen)
+        Client::connect(&listen)
             .call(&s, 1, "ping", json!({}))
             .status,
         200
@@ -268,13 +225,8 @@ fn a_cancellation_reaches_the_node_running_the_request() {
     let mut on_a = c.nodes[0].client();
     let call = json!({"jsonrpc": "2.0", "id": 12, "method": "tools/call", "params": {"name": "test_sampling", "arguments": {"prompt": "hi"}}});
     assert_eq!(on_a.open_post(&s, &call), 200);
-    let asked = on_a.read_events(1);
-    assert!(
-        asked
-            .iter()
-            .any(|e| e.json()["method"] == "sampling/createMessage"),
-        "{asked:?}"
-    );
+    let asked = on_a.expect_messages(1, WAIT);
+    assert_eq!(asked[0]["method"], "sampling/createMessage", "{asked:?}");
     let cancel =
         json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 12}});
     assert_eq!(
@@ -282,16 +234,8 @@ fn a_cancellation_reaches_the_node_running_the_request() {
         202,
         "sent to node B"
     );
-    let started = std::time::Instant::now();
-    let rest = on_a.read_events(usize::MAX);
-    assert!(
-        rest.iter().all(|e| e.data.is_empty()),
-        "A's stream ends without a result: {rest:?}"
-    );
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(5),
-        "ended by the cancellation, not a timeout"
-    );
+    // The sampling request is never answered: only the cancellation can end A's stream.
+    on_a.expect_end(std::time::Duration::from_secs(5));
 }
 
 #[test]
@@ -317,7 +261,7 @@ fn a_sampling_answer_posted_to_another_node_reaches_the_waiting_tool() {
     let call = json!({"jsonrpc": "2.0", "id": 31, "method": "tools/call", "params": {"name": "test_sampling", "arguments": {"prompt": "hi"}}});
     assert_eq!(on_a.open_post(&s, &call), 200);
     let request = on_a
-        .read_events(1)
+        .expect_events(1, WAIT)
         .into_iter()
         .find(|e| !e.data.is_empty())
         .unwrap()
@@ -325,7 +269,7 @@ fn a_sampling_answer_posted_to_another_node_reaches_the_waiting_tool() {
     let answer = json!({"jsonrpc": "2.0", "id": request["id"], "result": {"role": "assistant", "content": {"type": "text", "text": "answered on B"}, "model": "m"}});
     assert_eq!(c.nodes[1].client().post(Some(&s), &answer, &[]).status, 202);
     let result = on_a
-        .read_events(1)
+        .expect_events(1, WAIT)
         .into_iter()
         .find(|e| !e.data.is_empty())
         .unwrap()

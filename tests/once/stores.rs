@@ -1,23 +1,21 @@
 //! The file and Redis stores under a real mcpd: a session outlives a `kill -9` of mcpd with its
-//! log level, subscriptions and event log, and a Redis that dies and comes back is survived.
+//! log level, subscriptions and event log, a Redis that dies and comes back is survived, and
+//! what one node does (ending a session, changing a listing) reaches the others at once.
 
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::backing::Backing;
-use crate::support::{Client, Server};
-
-fn health(server: &Server) -> u16 {
-    server.client().request("GET", "/health", &[], "").status
-}
+use crate::support::modern::{listen, modern_call};
+use crate::support::Backing;
+use crate::support::{health, initialize_body, wait, Client, Server, WAIT};
 
 fn wait_for_health(server: &Server, status: u16) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while health(server) != status {
-        assert!(Instant::now() < deadline, "/health never became {status}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait::until_true(
+        &format!("/health answering {status}"),
+        Duration::from_secs(10),
+        || health(server) == status,
+    );
 }
 
 fn session_entry(c: &mut Client, id: &str) -> Value {
@@ -46,7 +44,7 @@ fn survives_a_crash(backing: Backing) {
     let call = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {
         "name": "slow_progress", "arguments": {"steps": 3, "interval_ms": 10}, "_meta": {"progressToken": "p"}}});
     assert_eq!(c.open_post(&s, &call), 200);
-    let before = c.read_events(usize::MAX);
+    let before = c.events_until_end(WAIT);
     let first_progress = before
         .iter()
         .find(|e| !e.data.is_empty())
@@ -76,7 +74,7 @@ fn survives_a_crash(backing: Backing) {
     );
     let mut resumed = server.client();
     assert_eq!(resumed.open_get(&s, Some(&first_progress)), 200);
-    let replayed: Vec<Value> = resumed.read_messages(usize::MAX);
+    let replayed: Vec<Value> = resumed.messages_until_end(WAIT);
     assert_eq!(
         replayed.len(),
         3,
@@ -106,18 +104,23 @@ fn redis_going_away_makes_mcpd_unready_and_it_recovers_by_itself() {
     };
     redis.borrow_mut().kill();
     wait_for_health(&server, 503);
-    let new_session = c.post(None, &crate::support::initialize_body("2025-11-25"), &[]);
+    let new_session = c.post(None, &initialize_body("2025-11-25"), &[]);
     assert_eq!(
         (new_session.status, new_session.error_code()),
         (503, -32000)
     );
-    std::thread::sleep(Duration::from_millis(1100));
-    let refused = c.call(&s, 1, "ping", json!({}));
-    assert_eq!(
-        (refused.status, refused.error_code()),
-        (503, -32000),
-        "its TTL is due to slide, which needs Redis"
+    // The session's TTL slides at most once a second; the first request due to slide it needs
+    // Redis and is refused (until then the process answers from what it knows).
+    let refused = wait::until(
+        "a request on the session refused",
+        Duration::from_secs(5),
+        || {
+            let res = c.call(&s, 1, "ping", json!({}));
+            assert!(matches!(res.status, 200 | 503), "{res:?}");
+            (res.status == 503).then_some(res)
+        },
     );
+    assert_eq!(refused.error_code(), -32000);
     redis.borrow_mut().restart();
     wait_for_health(&server, 200);
     assert_eq!(
@@ -133,6 +136,7 @@ fn a_session_ended_on_one_node_is_gone_at_once_on_another() {
     let b = a.another_node();
     let s = a.client().initialize("2025-11-25");
     let mut on_b = b.client();
+    let loaded = Instant::now();
     assert_eq!(
         on_b.call(&s, 1, "ping", json!({})).status,
         200,
@@ -144,10 +148,24 @@ fn a_session_ended_on_one_node_is_gone_at_once_on_another() {
             .status,
         200
     );
-    std::thread::sleep(Duration::from_millis(100));
-    assert_eq!(
-        on_b.call(&s, 2, "ping", json!({})).status,
-        404,
-        "B's copy went with the ending"
+    // B would notice by itself only when it next slides the TTL, a second after loading it:
+    // the ending must reach B well before that.
+    wait::until_true("B's copy gone", Duration::from_secs(5), || {
+        on_b.call(&s, 2, "ping", json!({})).status == 404
+    });
+    assert!(
+        loaded.elapsed() < Duration::from_millis(800),
+        "B's copy went with the ending, not with its next TTL check ({:?})",
+        loaded.elapsed()
     );
+}
+
+#[test]
+fn with_redis_a_change_on_one_node_reaches_a_listen_stream_on_another() {
+    let a = Server::everything_on(Backing::redis(), &[]);
+    let b = a.another_node();
+    let mut stream = listen(&a, json!("l"), json!({"toolsListChanged": true}));
+    modern_call(&b, "test_trigger_tool_change");
+    let heard = stream.expect_messages(1, WAIT).pop().unwrap();
+    assert_eq!(heard["method"], "notifications/tools/list_changed");
 }

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::support::{initialize_body, Server, ACCEPT_BOTH, JSON};
+use crate::support::{initialize_body, Server, ACCEPT_BOTH, JSON, WAIT};
 
 #[test]
 fn a_whole_session_through_the_v1_aliases() {
@@ -69,7 +69,7 @@ fn sessions_are_listed_and_ended_by_the_admin_endpoints() {
     let mut legacy = server.client();
     legacy.send("GET", "/sse", &[("accept", "text/event-stream")], "");
     assert_eq!(legacy.read_head().0, 200);
-    legacy.next_event();
+    legacy.next_event(WAIT).expect_item("the endpoint event");
     let list = c.request("GET", "/sessions", &[], "").json();
     assert_eq!(list["total"], 2);
     let entry = list["sessions"]
@@ -96,7 +96,7 @@ fn sessions_are_listed_and_ended_by_the_admin_endpoints() {
 
     let ended = c.request("DELETE", &format!("/sessions/{streamable}"), &[], "");
     assert_eq!(ended.status, 200);
-    assert!(get.read_chunk().is_none(), "its stream closed");
+    get.expect_end(WAIT); // "its stream closed"
     assert_eq!(c.call(&streamable, 1, "ping", json!({})).status, 404);
     let again = c.request("DELETE", &format!("/sessions/{streamable}"), &[], "");
     assert_eq!((again.status, again.error_code()), (404, -32001));

@@ -1,15 +1,15 @@
-//! Test support: start the real binaries on 127.0.0.1:0 on a chosen store, and stop them (by pid).
-//! The HTTP client they are talked to with is in `client.rs` (re-exported here).
+//! A real server process (`mcpd` or `examples/everything`) on 127.0.0.1 on a chosen store,
+//! stopped (by pid) when dropped.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use std::rc::Rc;
 
-use crate::backing::Backing;
-pub use crate::client::*;
+use super::backing::Backing;
+use super::client::Client;
 
 /// A running server process, killed (by pid) when dropped, with the store it runs on.
 pub struct Server {
@@ -62,6 +62,16 @@ impl Server {
     }
 
     fn launch(path: PathBuf, args: Vec<String>, backing: Rc<Backing>) -> Server {
+        Server::try_launch(path, args, backing).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Starts the binary; `Err` (with what it printed) when it exits before its banner, e.g.
+    /// because the port it was given is taken.
+    fn try_launch(
+        path: PathBuf,
+        args: Vec<String>,
+        backing: Rc<Backing>,
+    ) -> Result<Server, String> {
         let store_args = if args.iter().any(|a| a == "--store") {
             Vec::new()
         } else {
@@ -78,31 +88,48 @@ impl Server {
             .args(&store_args)
             .args(&args)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("start server");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("read banner");
-        let addr = line
+        let _ = BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line);
+        let Some(addr) = line
             .split("http://")
             .nth(1)
             .and_then(|rest| rest.split('/').next())
-            .unwrap_or_else(|| panic!("no address in banner {line:?}"))
-            .to_owned();
-        Server {
+        else {
+            let _ = child.kill();
+            let mut stderr = String::new();
+            let _ = child
+                .stderr
+                .take()
+                .expect("stderr")
+                .read_to_string(&mut stderr);
+            let _ = child.wait();
+            return Err(format!(
+                "{} {args:?} did not start: {stderr}",
+                path.display()
+            ));
+        };
+        forward_stderr(&mut child);
+        Ok(Server {
+            addr: addr.to_owned(),
             child,
-            addr,
             backing,
             path,
             args,
-        }
+        })
     }
 
     /// Node `p<port>` of a cluster on a shared store (the node ids `nginx/generate` routes on),
-    /// running `examples/everything` (`fixtures`) or `mcpd`.
-    pub fn node(fixtures: bool, backing: &Rc<Backing>, port: u16, args: &[&str]) -> Server {
+    /// running `examples/everything` (`fixtures`) or `mcpd`; `Err` when it cannot start (the
+    /// port was taken meanwhile: the caller picks other ports).
+    pub fn node(
+        fixtures: bool,
+        backing: &Rc<Backing>,
+        port: u16,
+        args: &[&str],
+    ) -> Result<Server, String> {
         let mut all = vec![
             "--port".to_owned(),
             port.to_string(),
@@ -115,7 +142,7 @@ impl Server {
         } else {
             PathBuf::from(env!("CARGO_BIN_EXE_mcpd"))
         };
-        Server::launch(path, all, backing.clone())
+        Server::try_launch(path, all, backing.clone())
     }
 
     /// A second process of the same binary, flags and store (a new port): another node.
@@ -163,4 +190,12 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Copies the child's stderr to ours (as `Stdio::inherit` would) from here on.
+fn forward_stderr(child: &mut Child) {
+    let mut stderr = child.stderr.take().expect("stderr");
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut stderr, &mut std::io::stderr());
+    });
 }

@@ -26,6 +26,8 @@ fn defaults_are_safe_and_documented() {
     assert_eq!(c.log_level, LogLevel::Info);
     assert_eq!((c.page_size, c.event_retention), (100, 1000));
     assert_eq!(c.keepalive, Duration::from_secs(15));
+    assert_eq!(c.init_timeout, Duration::from_secs(60));
+    assert_eq!(c.state_key_file, None);
     assert!(c.is_allowed_host("localhost:3000") && !c.is_allowed_host("evil.example.com"));
 }
 
@@ -72,6 +74,10 @@ fn every_flag_is_read() {
         "3",
         "--event-retention",
         "50",
+        "--init-timeout",
+        "90s",
+        "--state-key-file",
+        "/etc/mcpd/state.key",
     ])
     .unwrap();
     assert_eq!(c.listen.to_string(), "0.0.0.0:3005");
@@ -103,6 +109,11 @@ fn every_flag_is_read() {
         )
     );
     assert_eq!((c.page_size, c.event_retention), (3, 50));
+    assert_eq!(c.init_timeout, Duration::from_secs(90));
+    assert_eq!(
+        c.state_key_file.as_deref(),
+        Some(std::path::Path::new("/etc/mcpd/state.key"))
+    );
 }
 
 #[test]
@@ -196,16 +207,42 @@ fn the_binary_exits_2_with_one_line_naming_the_flag() {
     }
 }
 
+/// `--help`'s options, each with its whole text (a flag's first line and the lines indented
+/// under it, up to the next flag).
+fn help_options(help: &str) -> Vec<(String, String)> {
+    let options = help
+        .split("\nOptions:\n")
+        .nth(1)
+        .expect("an Options section");
+    let mut blocks: Vec<(String, String)> = Vec::new();
+    for line in options.lines() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        if indent == 2 && trimmed.starts_with("--") {
+            let name = trimmed.split([' ', ',']).next().unwrap().to_owned();
+            blocks.push((name, trimmed.to_owned()));
+        } else if let Some((_, text)) = blocks.last_mut() {
+            text.push(' ');
+            text.push_str(trimmed);
+        }
+    }
+    blocks
+}
+
 #[test]
 fn help_documents_every_flag_with_its_default() {
     let out = run_binary(&["--help"]);
     assert_eq!(out.status.code(), Some(0));
     let help = String::from_utf8_lossy(&out.stdout);
-    for flag in [
+    let options = help_options(&help);
+    let documented: Vec<&str> = options.iter().map(|(name, _)| name.as_str()).collect();
+    let expected = [
         "--host",
         "--port",
         "--node-id",
         "--store",
+        "--data-dir",
+        "--redis-url",
         "--session-ttl",
         "--max-body",
         "--max-sessions",
@@ -220,28 +257,26 @@ fn help_documents_every_flag_with_its_default() {
         "--idle-timeout",
         "--keepalive",
         "--request-timeout",
+        "--state-key-file",
         "--shutdown-grace",
+        "--init-timeout",
         "--page-size",
         "--event-retention",
-        "--data-dir",
-        "--redis-url",
-        "--init-timeout",
-    ] {
-        let line = help
-            .lines()
-            .find(|l| l.trim_start().starts_with(flag))
-            .unwrap_or_else(|| panic!("{flag} missing from --help"));
-        let switch = matches!(flag, "--stateless" | "--json-response");
-        let text: String = help
-            .split(line)
-            .nth(1)
-            .unwrap_or("")
-            .lines()
-            .take(3)
-            .collect();
+        "--help",
+    ];
+    assert_eq!(documented, expected, "the options --help lists");
+    let usage = help.lines().next().unwrap_or_default();
+    for flag in &expected[..expected.len() - 1] {
         assert!(
-            switch || line.contains("default") || text.contains("default"),
-            "{flag} has no default in --help"
+            usage.contains(&format!("[{flag}")),
+            "{flag} missing from the usage line"
+        );
+    }
+    for (flag, text) in &options {
+        let switch = matches!(flag.as_str(), "--stateless" | "--json-response" | "--help");
+        assert!(
+            switch || text.contains("(default: "),
+            "{flag} has no default in --help: {text:?}"
         );
     }
 }

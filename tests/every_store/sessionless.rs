@@ -2,75 +2,13 @@
 //! observe (§5.6): discover's contents, the session header ignored, GET/DELETE 405, streams
 //! without event ids (and `Last-Event-ID` ignored), `X-Accel-Buffering`, a notification's 202,
 //! log filtering by the requested level, and a closed response stream cancelling its request.
-//! Also the helpers the listen and MRTR tests share.
 
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use crate::support::modern::*;
 use crate::support::*;
-
-pub const V2026: &str = "2026-07-28";
-
-/// A 2026-07-28 request: `params` plus `_meta` with the version and `capabilities`.
-pub fn modern(id: Value, method: &str, params: Value, capabilities: Value) -> Value {
-    let mut params = if params.is_null() { json!({}) } else { params };
-    params["_meta"] = json!({
-        "io.modelcontextprotocol/protocolVersion": V2026,
-        "io.modelcontextprotocol/clientCapabilities": capabilities,
-    });
-    json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})
-}
-
-/// The routing headers a 2026-07-28 client sends for `body`.
-pub fn routing(body: &Value) -> Vec<(&'static str, String)> {
-    let method = body["method"].as_str().unwrap_or_default().to_owned();
-    let mut headers = vec![
-        ("mcp-protocol-version", V2026.to_owned()),
-        ("mcp-method", method),
-    ];
-    let name = body["params"]["name"]
-        .as_str()
-        .or(body["params"]["uri"].as_str());
-    if let Some(name) = name {
-        headers.push(("mcp-name", name.to_owned()));
-    }
-    headers
-}
-
-fn all_headers<'a>(
-    body: &'a [(&'static str, String)],
-    extra: &[(&'a str, &'a str)],
-) -> Vec<(&'a str, &'a str)> {
-    let mut headers = vec![ACCEPT_BOTH, JSON];
-    headers.extend(body.iter().map(|(n, v)| (*n, v.as_str())));
-    headers.extend_from_slice(extra);
-    headers
-}
-
-/// POSTs a 2026-07-28 request with its routing headers plus `extra`; the whole response.
-pub fn send(c: &mut Client, body: &Value, extra: &[(&str, &str)]) -> Response {
-    let routing = routing(body);
-    c.request(
-        "POST",
-        "/mcp",
-        &all_headers(&routing, extra),
-        &body.to_string(),
-    )
-}
-
-/// POSTs a 2026-07-28 request and reads only the head (status and headers); the body (an SSE
-/// stream) is read next with the client's event readers.
-pub fn open(c: &mut Client, body: &Value, extra: &[(&str, &str)]) -> (u16, Vec<(String, String)>) {
-    let routing = routing(body);
-    c.send(
-        "POST",
-        "/mcp",
-        &all_headers(&routing, extra),
-        &body.to_string(),
-    );
-    c.read_head()
-}
 
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers
@@ -211,11 +149,8 @@ fn a_streamed_answer_has_no_event_ids_and_ignores_last_event_id() {
     assert_eq!(header(&headers, "content-type"), Some("text/event-stream"));
     assert_eq!(header(&headers, "x-accel-buffering"), Some("no"));
     assert_eq!(header(&headers, "mcp-session-id"), None);
-    let mut events = Vec::new();
-    while let Some(event) = c.next_event() {
-        events.push(event);
-    }
     // Three progress notifications, then the response, and the stream ends.
+    let events = c.events_until_end(WAIT);
     assert_eq!(events.len(), 4, "{events:?}");
     assert!(
         events.iter().all(|e| e.id.is_none() && e.retry.is_none()),
@@ -249,7 +184,7 @@ fn log_messages_come_only_at_or_above_the_level_the_request_names() {
         if header(&headers, "content-type") == Some("application/json") {
             return Vec::new();
         }
-        c.read_messages(10)
+        c.messages_until_end(WAIT)
             .iter()
             .filter(|m| m["method"] == "notifications/message")
             .map(|m| m["params"]["level"].as_str().unwrap().to_owned())
@@ -290,16 +225,20 @@ fn a_closed_response_stream_cancels_the_request() {
     assert_eq!(cancelled_count(&server), 0);
     let mut c = server.client();
     assert_eq!(open(&mut c, &slow_call(1, 100, 50), &[]).0, 200);
-    assert!(c.next_event().is_some(), "the first progress event");
+    c.expect_events(1, WAIT);
     drop(c);
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while cancelled_count(&server) == 0 && std::time::Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert_eq!(cancelled_count(&server), 1, "the handler was not cancelled");
+    wait::until_true("the handler cancelled", Duration::from_secs(5), || {
+        cancelled_count(&server) > 0
+    });
+    assert_eq!(cancelled_count(&server), 1);
     // A call that runs to its end is not counted.
     let mut c = server.client();
     open(&mut c, &slow_call(2, 2, 10), &[]);
-    while c.next_event().is_some() {}
+    let run = c.messages_until_end(WAIT);
+    assert_eq!(
+        run.last().map(|m| m["id"].clone()),
+        Some(json!(2)),
+        "{run:?}"
+    );
     assert_eq!(cancelled_count(&server), 1);
 }

@@ -1,26 +1,33 @@
 //! Sessions live and die on a schedule: sliding TTL, the init timeout, the cap, and resumable
 //! streams that lose nothing when a connection drops.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::support::{initialize_body, Server};
+use crate::support::{initialize_body, wait, Server, WAIT};
 
 #[test]
 fn use_slides_the_ttl() {
+    let ttl = Duration::from_millis(1200);
     let server = Server::mcpd(&["--session-ttl", "1200ms"]);
     let mut c = server.client();
     let s = c.initialize("2025-11-25");
-    for _ in 0..4 {
-        std::thread::sleep(Duration::from_millis(500));
+    // Five uses 400 ms apart span 2 s, well past the TTL: only sliding keeps the session.
+    for _ in 0..5 {
+        std::thread::sleep(Duration::from_millis(400));
         assert_eq!(
             c.call(&s, 1, "ping", json!({})).status,
             200,
             "kept alive by use"
         );
     }
-    std::thread::sleep(Duration::from_millis(1800));
+    // Idle now: the sweep ends it once the TTL has passed, not before (/health does not use it).
+    let idle = Instant::now();
+    wait::until_true("the idle session swept", Duration::from_secs(10), || {
+        c.request("GET", "/health", &[], "").json()["sessions"] == 0
+    });
+    assert!(idle.elapsed() >= ttl, "swept after {:?}", idle.elapsed());
     assert_eq!(
         c.call(&s, 1, "ping", json!({})).status,
         404,
@@ -38,13 +45,11 @@ fn sessions_that_never_finish_initialize_expire_after_the_init_timeout() {
     let mut legacy = server.client();
     legacy.send("GET", "/sse", &[("accept", "text/event-stream")], "");
     assert_eq!(legacy.read_head().0, 200);
-    legacy.next_event();
-    std::thread::sleep(Duration::from_millis(900));
+    legacy.next_event(WAIT).expect_item("the endpoint event");
+    // The sweep ends the unready legacy session, closing its stream, within the timeout plus a
+    // sweep period; the unready Streamable HTTP session, older, is gone by then too.
+    legacy.expect_end(Duration::from_secs(5));
     assert_eq!(c.call(&unready, 1, "ping", json!({})).status, 404);
-    assert!(
-        legacy.next_event().is_none(),
-        "the unready legacy session's stream closed"
-    );
     assert_eq!(c.call(&ready, 1, "ping", json!({})).status, 200);
     assert_eq!(c.request("GET", "/health", &[], "").json()["sessions"], 1);
 }
@@ -80,7 +85,7 @@ fn a_dropped_request_stream_resumes_with_every_remaining_event_exactly_once() {
     assert_eq!(other.open_post(&s, &progress_call(2, 10)), 200);
     let mut first = server.client();
     assert_eq!(first.open_post(&s, &progress_call(1, 10)), 200);
-    let seen = first.read_events(2);
+    let seen = first.expect_events(2, WAIT);
     let last_id = seen.last().and_then(|e| e.id.clone()).unwrap();
     let mut progress: Vec<f64> = seen
         .iter()
@@ -91,7 +96,7 @@ fn a_dropped_request_stream_resumes_with_every_remaining_event_exactly_once() {
 
     let mut resumed = server.client();
     assert_eq!(resumed.open_get(&s, Some(&last_id)), 200);
-    let rest = resumed.read_events(usize::MAX);
+    let rest = resumed.events_until_end(WAIT);
     let mut results = 0;
     for message in rest.iter().filter(|e| !e.data.is_empty()).map(|e| e.json()) {
         if message["id"] == 1 {
@@ -130,11 +135,18 @@ fn a_dropped_request_stream_resumes_with_every_remaining_event_exactly_once() {
         (400, -32600),
         "another session's id"
     );
-    let other_events = other.read_events(usize::MAX);
-    assert!(other_events
-        .iter()
-        .filter(|e| !e.data.is_empty())
-        .all(|e| e.json()["params"]["progressToken"] == "tok-2" || e.json()["id"] == 2));
+    let other_messages = other.messages_until_end(WAIT);
+    assert_eq!(
+        other_messages.len(),
+        11,
+        "ten steps and the result: {other_messages:?}"
+    );
+    assert!(
+        other_messages
+            .iter()
+            .all(|m| m["params"]["progressToken"] == "tok-2" || m["id"] == 2),
+        "nothing of the resumed request on the other stream: {other_messages:?}"
+    );
 }
 
 #[test]
@@ -144,6 +156,6 @@ fn keepalive_comments_flow_on_open_streams() {
     let s = c.initialize("2025-11-25");
     let mut get = server.client();
     assert_eq!(get.open_get(&s, None), 200);
-    let chunk = get.read_chunk().expect("a keep-alive");
+    let chunk = get.next_chunk(WAIT).expect_item("a keep-alive");
     assert!(String::from_utf8_lossy(&chunk).starts_with(':'));
 }

@@ -7,8 +7,8 @@ use std::os::unix::fs::PermissionsExt;
 
 use serde_json::{json, Value};
 
-use crate::backing::Backing;
-use crate::sessionless::{modern, send};
+use crate::support::modern::{modern, send};
+use crate::support::Backing;
 use crate::support::*;
 
 const TOOL: &str = "test_input_required_result_elicitation";

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use super::client::Client;
+
 /// A running nginx.
 pub struct Nginx {
     child: Child,
@@ -21,7 +23,8 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// The first of `n` consecutive free ports.
+/// The first of `n` consecutive ports free right now (whoever binds them must still cope with
+/// one being taken meanwhile: `cluster` starts again on other ports).
 pub fn free_ports(n: u16) -> u16 {
     loop {
         let first = free_port();
@@ -37,11 +40,27 @@ pub fn free_ports(n: u16) -> u16 {
 }
 
 impl Nginx {
-    /// NGINX for nodes on ports `first..first + nodes`; fails with what to install when nginx is
-    /// missing.
+    /// NGINX for nodes on ports `first..first + nodes`, on a free port of its own (another one
+    /// is tried when that port is taken before NGINX binds it); fails with what to install when
+    /// nginx is missing.
     pub fn start(first: u16, nodes: u16) -> Nginx {
-        let port = free_port();
+        let mut tries = 0;
+        loop {
+            match Nginx::try_start(first, nodes, free_port()) {
+                Ok(nginx) => return nginx,
+                Err(e) if tries < 10 => {
+                    eprintln!("nginx did not start ({e}); trying another port");
+                    tries += 1;
+                }
+                Err(e) => panic!("nginx did not start after {tries} ports: {e}"),
+            }
+        }
+    }
+
+    /// NGINX listening on `port`: `Err` when it exits before it has bound the port.
+    fn try_start(first: u16, nodes: u16, port: u16) -> Result<Nginx, String> {
         let dir = std::env::temp_dir().join(format!("mcpd-nginx-{}-{port}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("nginx dir");
         let generated = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/nginx/generate"))
             .args([
@@ -71,23 +90,39 @@ impl Nginx {
         } else {
             "nginx"
         };
-        let child = Command::new(binary)
+        let mut child = Command::new(binary)
             .args(["-p", &dir.display().to_string(), "-c", &dir.join("nginx.conf").display().to_string()])
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start nginx ({e}): install it with `apt-get install nginx` (tests/run does)"));
-        let addr = format!("127.0.0.1:{port}");
+        // NGINX writes its pid file only once it has bound its listening socket; one that cannot
+        // bind exits without writing it.
+        let pid_file = dir.join("nginx.pid");
         let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(&addr).is_err() {
-            assert!(Instant::now() < deadline, "nginx did not listen on {addr}");
+        loop {
+            if let Some(status) = child.try_wait().expect("wait nginx") {
+                let log = std::fs::read_to_string(dir.join("error.log")).unwrap_or_default();
+                let _ = std::fs::remove_dir_all(&dir);
+                return Err(format!("exited with {status}: {log}"));
+            }
+            let written = std::fs::read_to_string(&pid_file).unwrap_or_default();
+            if written.trim() == child.id().to_string() {
+                break;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err("no pid file within 10 s".to_owned());
+            }
             std::thread::sleep(Duration::from_millis(20));
         }
-        Nginx { child, dir, addr }
+        let addr = format!("127.0.0.1:{port}");
+        Ok(Nginx { child, dir, addr })
     }
 
     /// A client connected through NGINX.
-    pub fn client(&self) -> crate::client::Client {
-        crate::client::Client::connect(&self.addr)
+    pub fn client(&self) -> Client {
+        Client::connect(&self.addr)
     }
 }
 

@@ -1,0 +1,75 @@
+//! `subscriptions/listen` (2026-07-28): the acknowledgement first, only the kinds asked for,
+//! each tagged with the listen id (same JSON type), keep-alive comments, a result on shutdown,
+//! (A change reaching a listen stream on another node is in `once/stores.rs`.)
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::support::modern::{listen, modern_call};
+use crate::support::*;
+
+#[test]
+fn listen_acknowledges_first_then_sends_only_what_was_asked_tagged_and_ends_on_shutdown() {
+    let mut server = Server::everything(&["--keepalive", "200ms"]);
+    let mut tools = listen(
+        &server,
+        json!("listen-1"),
+        json!({"toolsListChanged": true}),
+    );
+    let watched =
+        json!({"promptsListChanged": true, "resourceSubscriptions": ["test://watched-resource"]});
+    let mut prompts = listen(&server, json!(7), watched);
+
+    modern_call(&server, "test_trigger_tool_change");
+    modern_call(&server, "update_watched_resource");
+    modern_call(&server, "test_trigger_prompt_change");
+    let heard = tools.expect_messages(1, WAIT).pop().unwrap();
+    assert_eq!(heard["method"], "notifications/tools/list_changed");
+    assert_eq!(
+        heard["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"],
+        "listen-1"
+    );
+    assert!(heard.get("id").is_none());
+    // The prompts listener heard no tools change: first the resource it follows, then prompts.
+    let heard = prompts.expect_messages(2, WAIT);
+    assert_eq!(
+        heard[0]["method"], "notifications/resources/updated",
+        "{heard:?}"
+    );
+    assert_eq!(heard[0]["params"]["uri"], "test://watched-resource");
+    assert_eq!(
+        heard[1]["method"], "notifications/prompts/list_changed",
+        "{heard:?}"
+    );
+    assert_eq!(
+        heard[1]["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"],
+        7
+    );
+
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let mut raw = String::new();
+    while !raw.contains(": keepalive") && Instant::now() < deadline {
+        raw.push_str(&String::from_utf8_lossy(
+            &tools.next_chunk(WAIT).expect_item("the stream is open"),
+        ));
+    }
+    assert!(
+        raw.contains(": keepalive"),
+        "no keep-alive comment: {raw:?}"
+    );
+
+    server.signal("TERM");
+    let last = tools
+        .expect_messages(1, WAIT)
+        .pop()
+        .expect("the listen result");
+    assert_eq!(last["id"], "listen-1");
+    assert_eq!(last["result"]["resultType"], "complete");
+    assert_eq!(
+        last["result"]["_meta"]["io.modelcontextprotocol/subscriptionId"],
+        "listen-1"
+    );
+    tools.expect_end(WAIT); // the stream ends after its result
+    assert_eq!(server.wait(Duration::from_secs(10)), Some(0));
+}

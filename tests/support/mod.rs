@@ -1,0 +1,24 @@
+//! What the integration tests share: the real server processes (`server`), the store they run
+//! on (`backing`, `redis_server`), a cluster behind the real NGINX (`cluster`, `nginx`), the HTTP
+//! client whose reads tell an end from a timeout (`client`, `sse`), 2026-07-28 requests
+//! (`modern`), and waiting for a condition (`wait`). Topic modules use these, never each other.
+
+pub mod backing;
+pub mod client;
+pub mod cluster;
+pub mod modern;
+pub mod nginx;
+#[path = "../../storage/tests/redis_server/mod.rs"]
+pub mod redis_server;
+pub mod server;
+pub mod sse;
+pub mod wait;
+
+pub use backing::Backing;
+pub use client::*;
+pub use server::Server;
+
+/// `GET /health`'s status.
+pub fn health(server: &Server) -> u16 {
+    server.client().request("GET", "/health", &[], "").status
+}
