@@ -163,6 +163,22 @@ async fn write(app: Rc<AppState>, spec: StreamSpec, outlet: Outlet) {
     }
 }
 
+/// Whether a reader resumes at its stream's last event (its request's result): then nothing
+/// more will come, and the stream ends at once.
+async fn resumes_after_the_end(app: &AppState, spec: &StreamSpec) -> bool {
+    let Some(before) = spec.after.checked_sub(1) else {
+        return false;
+    };
+    app.store
+        .read_after(&spec.key, &spec.stream, before)
+        .await
+        .is_ok_and(|events| {
+            events
+                .first()
+                .is_some_and(|e| e.seq == spec.after && e.is_last)
+        })
+}
+
 async fn pump(app: &AppState, spec: &StreamSpec, outlet: &Outlet) {
     let tx = &outlet.tx;
     let Ok(announcements) = app.store.subscribe(&events_topic(&spec.key)).await else {
@@ -172,6 +188,9 @@ async fn pump(app: &AppState, spec: &StreamSpec, outlet: &Outlet) {
         if tx.send(first.clone()).await.is_err() {
             return;
         }
+    }
+    if resumes_after_the_end(app, spec).await {
+        return;
     }
     let mut after = spec.after;
     loop {
@@ -223,9 +242,7 @@ async fn pump(app: &AppState, spec: &StreamSpec, outlet: &Outlet) {
         match wake {
             Wake::Announced(Some(m)) if m != CLOSE_ALL => {}
             Wake::Announced(_) | Wake::HungUp => return,
-            Wake::CheckLease => {
-                lease::settle_if_orphaned(app, &spec.key, &spec.stream, after).await
-            }
+            Wake::CheckLease => lease::settle_if_orphaned(app, &spec.key, &spec.stream).await,
             Wake::KeepAlive => {
                 if tx.send(b": keepalive\n\n".to_vec()).await.is_err() {
                     return;

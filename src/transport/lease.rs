@@ -66,17 +66,20 @@ pub fn is_watched(stream: &str) -> bool {
     stream.starts_with('r')
 }
 
-/// If the request behind `stream` has lost its process (its run lease lapsed) and the log after
-/// `after` still holds no result, writes a JSON-RPC error as the stream's last event.
-pub async fn settle_if_orphaned(state: &AppState, key: &str, stream: &str, after: u64) {
+/// If the request behind `stream` has lost its process (its run lease lapsed) and its log holds
+/// no result, writes a JSON-RPC error as the stream's last event. The whole stream is read, not
+/// only what follows the reader's position: a reader resuming at the result itself must not get
+/// a second ending. A stream with no events at all was never a request's (no client could hold
+/// an id of it), so nothing is written for it.
+pub async fn settle_if_orphaned(state: &AppState, key: &str, stream: &str) {
     let store = &state.store;
     if !matches!(store.holder(&run_key(key, stream)).await, Ok(None)) {
         return;
     }
-    let Ok(events) = store.read_after(key, stream, after).await else {
+    let Ok(events) = store.read_after(key, stream, 0).await else {
         return;
     };
-    if events.iter().any(|e| e.is_last) {
+    if events.is_empty() || events.iter().any(|e| e.is_last) {
         return;
     }
     let id = match store.holder(&request_key(key, stream)).await {

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::support::{initialize_body, Client, Server, JSON, WAIT};
+use crate::support::{initialize_body, wait, Client, Server, JSON, WAIT};
 
 /// Opens `GET /sse` (or `/sse/:id`) and returns the stream and the endpoint path it announced.
 fn open(server: &Server, path: &str, last_event_id: Option<&str>) -> (Client, String) {
@@ -143,4 +143,25 @@ fn a_dropped_stream_reattaches_and_replays_what_it_missed() {
         "",
     );
     assert_eq!(second.status, 409, "one live stream per session");
+    // Both answers were delivered, so both are in the log now: a re-attach from the same point
+    // can only get them by replaying it.
+    drop(again);
+    let mut replayed = wait::until("a re-attach once the stream is gone", WAIT, || {
+        let mut c = server.client();
+        c.send(
+            "GET",
+            &format!("/sse/{session}"),
+            &[("accept", "text/event-stream"), ("last-event-id", &last_id)],
+            "",
+        );
+        (c.read_head().0 == 200).then_some(c)
+    });
+    let endpoint_event = replayed.next_event(WAIT).expect_item("the endpoint event");
+    assert_eq!(endpoint_event.event.as_deref(), Some("endpoint"));
+    let ids: Vec<Value> = replayed
+        .expect_messages(2, WAIT)
+        .iter()
+        .map(|m| m["id"].clone())
+        .collect();
+    assert_eq!(ids, [json!(5), json!(6)], "replayed from the log, in order");
 }

@@ -81,8 +81,6 @@ fn a_dropped_request_stream_resumes_with_every_remaining_event_exactly_once() {
     let server = Server::everything(&[]);
     let mut c = server.client();
     let s = c.initialize("2025-11-25");
-    let mut other = server.client();
-    assert_eq!(other.open_post(&s, &progress_call(2, 10)), 200);
     let mut first = server.client();
     assert_eq!(first.open_post(&s, &progress_call(1, 10)), 200);
     let seen = first.expect_events(2, WAIT);
@@ -96,6 +94,14 @@ fn a_dropped_request_stream_resumes_with_every_remaining_event_exactly_once() {
 
     let mut resumed = server.client();
     assert_eq!(resumed.open_get(&s, Some(&last_id)), 200);
+    // Nothing else runs in the session yet, so the event right after the last one seen is this
+    // stream's: the first one resumed must be it (an off-by-one would skip it).
+    let next = resumed.expect_messages(1, WAIT);
+    assert_eq!(next[0]["params"]["progress"], 3.0, "{next:?}");
+    progress.push(3.0);
+    // Another request of the session streams meanwhile: none of its events on this stream.
+    let mut other = server.client();
+    assert_eq!(other.open_post(&s, &progress_call(2, 10)), 200);
     let rest = resumed.events_until_end(WAIT);
     let mut results = 0;
     for message in rest.iter().filter(|e| !e.data.is_empty()).map(|e| e.json()) {

@@ -314,3 +314,25 @@ fn idle_sessions_expire_and_their_streams_close() {
     let health = c.request("GET", "/health", &[], "").json();
     assert_eq!(health["sessions"], 0);
 }
+
+#[test]
+fn resuming_at_the_result_ends_the_stream_with_nothing_more() {
+    let server = Server::everything(&[]);
+    let mut c = server.client();
+    let s = c.initialize("2025-11-25");
+    open_call(
+        &mut c,
+        &s,
+        8,
+        "test_tool_with_progress",
+        json!({}),
+        json!({"progressToken": "t"}),
+    );
+    let events = c.events_until_end(WAIT);
+    let result = events.last().expect("the result");
+    assert_eq!(result.json()["id"], 8);
+    let mut resumed = server.client();
+    assert_eq!(resumed.open_get(&s, result.id.as_deref()), 200);
+    // Past the lease check (every second): no second ending is written for a finished request.
+    resumed.expect_end(Duration::from_secs(3));
+}

@@ -161,6 +161,25 @@ fn a_session_ended_on_one_node_is_gone_at_once_on_another() {
 }
 
 #[test]
+fn use_on_one_node_keeps_the_session_alive_for_the_others() {
+    let a = Server::everything_on(Backing::redis(), &["--session-ttl", "1500ms"]);
+    let b = a.another_node();
+    let s = a.client().initialize("2025-11-25");
+    let mut on_a = a.client();
+    // Six uses on A, 500 ms apart, span 3 s: twice the TTL. A knows the session, so only its
+    // sliding of the TTL in Redis keeps the session there for B.
+    for id in 0..6 {
+        std::thread::sleep(Duration::from_millis(500));
+        assert_eq!(on_a.call(&s, id, "ping", json!({})).status, 200);
+    }
+    assert_eq!(
+        b.client().call(&s, 9, "ping", json!({})).status,
+        200,
+        "B finds the session A kept using"
+    );
+}
+
+#[test]
 fn with_redis_a_change_on_one_node_reaches_a_listen_stream_on_another() {
     let a = Server::everything_on(Backing::redis(), &[]);
     let b = a.another_node();
