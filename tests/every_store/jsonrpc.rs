@@ -54,7 +54,11 @@ fn string_ids_come_back_unchanged() {
         &json!({"jsonrpc": "2.0", "id": "abc", "method": "ping"}),
         &[],
     );
-    assert_eq!(res.json()["id"], "abc");
+    assert_eq!(
+        res.json(),
+        json!({"jsonrpc": "2.0", "id": "abc", "result": {}}),
+        "a ping answered"
+    );
 }
 
 #[test]
@@ -111,11 +115,14 @@ fn invalid_arguments_are_a_tool_error_on_2025_11_25_and_32602_before() {
     let args = json!({"name": "calculator", "arguments": {"operation": "add", "a": "one", "b": 2}});
     let new = c.initialize("2025-11-25");
     let res = c.call(&new, 1, "tools/call", args.clone());
-    assert_eq!(res.json()["result"]["isError"], true);
-    assert!(res.json()["result"]["content"][0]["text"]
-        .as_str()
-        .unwrap()
-        .contains("'a'"));
+    let result = res.json()["result"].clone();
+    assert_eq!(result["isError"], true, "{result}");
+    assert!(
+        result["content"][0]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("'a'")),
+        "the error names the argument: {result}"
+    );
     let old = c.initialize("2025-06-18");
     assert_eq!(c.call(&old, 1, "tools/call", args).error_code(), -32602);
 }

@@ -63,7 +63,10 @@ fn calculator_computes_and_reports_bad_math_as_tool_errors() {
             json!({"operation": op, "a": a, "b": b}),
         );
         assert_eq!(result["content"][0]["text"], want, "{op}");
-        assert!(result.get("isError").is_none_or(|e| e == false));
+        assert!(
+            result.get("isError").is_none_or(|e| e == false),
+            "{op}: {result}"
+        );
     }
     let by_zero = call_tool(
         &mut c,
@@ -72,10 +75,12 @@ fn calculator_computes_and_reports_bad_math_as_tool_errors() {
         json!({"operation": "divide", "a": 1, "b": 0}),
     );
     assert_eq!(by_zero["isError"], true);
-    assert!(by_zero["content"][0]["text"]
-        .as_str()
-        .unwrap()
-        .contains("divide by zero"));
+    assert!(
+        by_zero["content"][0]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("divide by zero")),
+        "{by_zero}"
+    );
     let overflow = call_tool(
         &mut c,
         &s,
@@ -108,16 +113,17 @@ fn every_tool_is_listed_with_description_and_object_schema() {
     let mut c = server.client();
     let s = c.initialize("2025-11-25");
     let tools = c.call(&s, 1, "tools/list", json!({})).json()["result"]["tools"].clone();
-    let names: Vec<&str> = tools
+    let tools = tools
         .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["calculator", "echo"]);
-    for tool in tools.as_array().unwrap() {
-        assert!(tool["description"].as_str().is_some_and(|d| !d.is_empty()));
-        assert_eq!(tool["inputSchema"]["type"], "object");
+        .unwrap_or_else(|| panic!("no tool list: {tools}"));
+    let names: Vec<&Value> = tools.iter().map(|t| &t["name"]).collect();
+    assert_eq!(names, [&json!("calculator"), &json!("echo")]);
+    for tool in tools {
+        assert!(
+            tool["description"].as_str().is_some_and(|d| !d.is_empty()),
+            "{tool}"
+        );
+        assert_eq!(tool["inputSchema"]["type"], "object", "{tool}");
     }
 }
 
@@ -136,16 +142,33 @@ fn pagination_visits_every_item_exactly_once() {
     ] {
         let expected = c_all.call(&s_all, 1, method, json!({})).json()["result"][key]
             .as_array()
-            .unwrap()
-            .len();
+            .map(Vec::len)
+            .unwrap_or_else(|| panic!("{method} without {key}"));
+        assert!(
+            expected > 2,
+            "{method}: {expected} items fit on one page of 2, nothing to page through"
+        );
         let mut seen = Vec::new();
         let mut cursor: Option<String> = None;
-        loop {
+        for pages in 1.. {
+            assert!(
+                pages <= expected,
+                "{method}: more pages than items, the cursors go round: {seen:?}"
+            );
             let params = cursor.as_ref().map_or(json!({}), |c| json!({"cursor": c}));
             let result = c.call(&s, 1, method, params).json()["result"].clone();
-            let page = result[key].as_array().unwrap();
-            assert!(page.len() <= 2);
-            seen.extend(page.iter().map(|i| i["name"].as_str().unwrap().to_owned()));
+            let page = result[key]
+                .as_array()
+                .unwrap_or_else(|| panic!("{method}: no {key} in {result}"));
+            assert!(
+                (1..=2).contains(&page.len()),
+                "{method}: a page of {}",
+                page.len()
+            );
+            seen.extend(
+                page.iter()
+                    .map(|i| i["name"].as_str().unwrap_or_default().to_owned()),
+            );
             match result["nextCursor"].as_str() {
                 Some(next) => cursor = Some(next.to_owned()),
                 None => break,
@@ -168,13 +191,13 @@ fn resources_are_read_live() {
     let mut c = server.client();
     let s = c.initialize("2025-11-25");
     let listed = c.call(&s, 1, "resources/list", json!({})).json()["result"]["resources"].clone();
-    let uris: Vec<&str> = listed
+    let uris: Vec<&Value> = listed
         .as_array()
-        .unwrap()
+        .unwrap_or_else(|| panic!("no resource list: {listed}"))
         .iter()
-        .map(|r| r["uri"].as_str().unwrap())
+        .map(|r| &r["uri"])
         .collect();
-    assert_eq!(uris, ["system://info", "config://server"]);
+    assert_eq!(uris, [&json!("system://info"), &json!("config://server")]);
     let read = |c: &mut crate::support::Client, uri: &str| -> Value {
         let content = c.call(&s, 2, "resources/read", json!({"uri": uri})).json()["result"]
             ["contents"][0]
@@ -183,13 +206,16 @@ fn resources_are_read_live() {
             (content["uri"].as_str(), content["mimeType"].as_str()),
             (Some(uri), Some("application/json"))
         );
-        serde_json::from_str(content["text"].as_str().unwrap()).unwrap()
+        content["text"]
+            .as_str()
+            .and_then(|t| serde_json::from_str(t).ok())
+            .unwrap_or_else(|| panic!("{uri}: no JSON text in {content}"))
     };
     let info = read(&mut c, "system://info");
     assert_eq!(info["pid"].as_u64(), Some(server.child.id() as u64));
     assert_eq!(info["nodeId"], "reader");
-    assert!(info["rssBytes"].as_u64().unwrap() > 0);
-    assert!(info["cpus"].as_u64().unwrap() >= 1);
+    assert!(info["rssBytes"].as_u64().is_some_and(|n| n > 0), "{info}");
+    assert!(info["cpus"].as_u64().is_some_and(|n| n >= 1), "{info}");
     for key in ["hostname", "os", "arch", "systemUptimeSeconds", "version"] {
         assert!(!info[key].is_null(), "{key}");
     }
@@ -225,7 +251,7 @@ fn prompts_list_get_and_complete() {
     let got = c.call(&s, 2, "prompts/get", json!({"name": "summarize", "arguments": {"text": "Rust is fast.", "style": "detailed"}})).json();
     let text = got["result"]["messages"][0]["content"]["text"]
         .as_str()
-        .unwrap()
+        .unwrap_or_else(|| panic!("no text in {got}"))
         .to_owned();
     assert!(
         text.contains("Rust is fast.") && text.contains("detailed"),

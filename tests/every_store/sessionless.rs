@@ -3,11 +3,10 @@
 //! without event ids (and `Last-Event-ID` ignored), `X-Accel-Buffering`, a notification's 202,
 //! log filtering by the requested level, and a closed response stream cancelling its request.
 
-use std::time::Duration;
-
 use serde_json::{json, Value};
 
 use crate::support::modern::*;
+use crate::support::sse::{messages, parse_event};
 use crate::support::*;
 
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -158,16 +157,39 @@ fn a_streamed_answer_has_no_event_ids_and_ignores_last_event_id() {
     );
     let progress: Vec<f64> = events[..3]
         .iter()
-        .map(|e| e.json()["params"]["progress"].as_f64().unwrap())
+        .map(|e| {
+            e.json()["params"]["progress"]
+                .as_f64()
+                .expect("a progress value")
+        })
         .collect();
     assert_eq!(progress, [1.0, 2.0, 3.0]);
     assert_eq!(events[3].json()["result"]["resultType"], "complete");
     assert_eq!(events[3].json()["id"], 1);
 }
 
+/// Every message of a whole response: the JSON body, or the data of each event of an SSE body.
+fn all_messages(res: &Response) -> Vec<Value> {
+    if res.content_type().starts_with("application/json") {
+        return vec![res.json()];
+    }
+    assert!(
+        res.content_type().starts_with("text/event-stream"),
+        "{res:?}"
+    );
+    let text = String::from_utf8_lossy(&res.body);
+    messages(
+        &text
+            .split("\n\n")
+            .filter_map(parse_event)
+            .collect::<Vec<_>>(),
+    )
+}
+
 #[test]
 fn log_messages_come_only_at_or_above_the_level_the_request_names() {
     let server = Server::everything(&[]);
+    // The levels of the log messages before the call's result.
     let call = |level: Option<&str>| {
         let mut body = modern(
             json!(1),
@@ -178,19 +200,26 @@ fn log_messages_come_only_at_or_above_the_level_the_request_names() {
         if let Some(level) = level {
             body["params"]["_meta"]["io.modelcontextprotocol/logLevel"] = json!(level);
         }
-        let mut c = server.client();
-        let (status, headers) = open(&mut c, &body, &[]);
-        assert_eq!(status, 200);
-        if header(&headers, "content-type") == Some("application/json") {
-            return Vec::new();
-        }
-        c.messages_until_end(WAIT)
-            .iter()
-            .filter(|m| m["method"] == "notifications/message")
-            .map(|m| m["params"]["level"].as_str().unwrap().to_owned())
+        let res = send(&mut server.client(), &body, &[]);
+        assert_eq!(res.status, 200, "{level:?}: {res:?}");
+        let mut all = all_messages(&res);
+        let result = all.pop().expect("a response");
+        assert_eq!(
+            (&result["id"], &result["result"]["resultType"]),
+            (&json!(1), &json!("complete")),
+            "{level:?}: the call ran to its result: {result}"
+        );
+        all.iter()
+            .map(|m| {
+                assert_eq!(m["method"], "notifications/message", "{level:?}: {m}");
+                m["params"]["level"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("a log message without a level: {m}"))
+                    .to_owned()
+            })
             .collect::<Vec<_>>()
     };
-    assert!(call(None).is_empty());
+    assert_eq!(call(None), Vec::<String>::new(), "no level, no log");
     assert_eq!(call(Some("info")), ["info", "warning"]);
     assert_eq!(call(Some("debug")), ["debug", "info", "warning"]);
     let mut bad = modern(
@@ -212,11 +241,10 @@ fn cancelled_count(server: &Server) -> u64 {
         json!({}),
     );
     let res = send(&mut server.client(), &body, &[]);
-    res.json()["result"]["content"][0]["text"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap()
+    let text = res.json()["result"]["content"][0]["text"].clone();
+    text.as_str()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("test_cancelled_count answered {}", res.json()))
 }
 
 #[test]
@@ -224,16 +252,17 @@ fn a_closed_response_stream_cancels_the_request() {
     let server = Server::everything(&[]);
     assert_eq!(cancelled_count(&server), 0);
     let mut c = server.client();
-    assert_eq!(open(&mut c, &slow_call(1, 100, 50), &[]).0, 200);
+    // 1000 steps of 50 ms: the run cannot end by itself while the test waits.
+    assert_eq!(open(&mut c, &slow_call(1, 1000, 50), &[]).0, 200);
     c.expect_events(1, WAIT);
     drop(c);
-    wait::until_true("the handler cancelled", Duration::from_secs(5), || {
+    wait::until_true("the handler cancelled", WAIT, || {
         cancelled_count(&server) > 0
     });
     assert_eq!(cancelled_count(&server), 1);
     // A call that runs to its end is not counted.
     let mut c = server.client();
-    open(&mut c, &slow_call(2, 2, 10), &[]);
+    assert_eq!(open(&mut c, &slow_call(2, 2, 10), &[]).0, 200);
     let run = c.messages_until_end(WAIT);
     assert_eq!(
         run.last().map(|m| m["id"].clone()),

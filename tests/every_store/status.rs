@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::support::{initialize_body, Server, ACCEPT_BOTH, JSON};
+use crate::support::{initialize_body, Server, ACCEPT_BOTH, JSON, WAIT};
 
 fn ping() -> serde_json::Value {
     json!({"jsonrpc": "2.0", "id": 7, "method": "ping"})
@@ -277,6 +277,7 @@ fn body_over_max_body_is_413_without_reading_it() {
     assert_eq!(res.status, 413);
     assert_eq!(res.error_code(), -32000);
     assert_eq!(res.header("connection"), Some("close"));
+    c.expect_closed(WAIT);
 }
 
 #[test]

@@ -45,12 +45,17 @@ fn respond_serves_a_whole_session_without_a_socket() {
         let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18", "capabilities": {}}});
         let res = app.respond(request(Method::Post, Some(&init), None)).await;
         assert_eq!(res.status(), 200);
-        let session = res.header("mcp-session-id").unwrap().as_str().to_owned();
-        assert!(session.starts_with("direct."));
+        let session = res
+            .header("mcp-session-id")
+            .expect("a session header")
+            .as_str()
+            .to_owned();
+        assert!(session.starts_with("direct."), "{session}");
 
         let call = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "echo", "arguments": {"message": "direct"}}});
         let mut res = app.respond(request(Method::Post, Some(&call), Some(&session))).await;
-        let body: Value = res.body_json().await.unwrap();
+        assert_eq!(res.status(), 200);
+        let body: Value = res.body_json().await.expect("a JSON body");
         assert_eq!(body["result"]["content"][0]["text"], "direct");
 
         let res = app.respond(request(Method::Delete, None, Some(&session))).await;

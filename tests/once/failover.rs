@@ -2,15 +2,20 @@
 //! without losing or repeating an event, a request whose node died is reported to its client,
 //! and a drain fails no request. The tests print their figures (run with `--nocapture`).
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
 use serde_json::{json, Value};
 
 use crate::support::cluster::{cluster, progress_call};
-use crate::support::Backing;
-use crate::support::{initialize_body, JSON, WAIT};
+use crate::support::sse::messages;
+use crate::support::{initialize_body, wait, Backing, Client, JSON, WAIT};
 
 #[test]
 fn a_draining_node_hands_its_streams_over_and_finishes_its_work() {
-    let mut c = cluster(Backing::redis(), 2, &[]);
+    // A grace far beyond the waits below: a node exiting by reaching it does not pass.
+    let mut c = cluster(Backing::redis(), 2, &["--shutdown-grace", "60s"]);
     let s = c.nodes[0].client().initialize("2025-11-25");
     let mut on_a = c.nodes[0].client();
     assert_eq!(on_a.open_post(&s, &progress_call(5, 6, 100)), 200);
@@ -26,31 +31,44 @@ fn a_draining_node_hands_its_streams_over_and_finishes_its_work() {
         .chain(&rest_on_a)
         .filter_map(|e| e.id.clone())
         .next_back()
-        .unwrap();
-    let seen_on_a = first
-        .iter()
-        .chain(&rest_on_a)
-        .filter(|e| !e.data.is_empty())
-        .count();
+        .expect("an event id on A's stream");
     let mut on_b = c.nodes[1].client();
     assert_eq!(on_b.open_get(&s, Some(&last_id)), 200);
     let rest: Vec<Value> = on_b.messages_until_end(WAIT);
+    let all: Vec<Value> = messages(&first)
+        .into_iter()
+        .chain(messages(&rest_on_a))
+        .chain(rest)
+        .collect();
+    let steps: Vec<f64> = all
+        .iter()
+        .filter_map(|m| m["params"]["progress"].as_f64())
+        .collect();
     assert_eq!(
-        seen_on_a + rest.len(),
-        7,
-        "six progress events and the result, each once: {rest:?}"
+        steps,
+        (1..=6).map(f64::from).collect::<Vec<_>>(),
+        "six progress events, each once, on A then B: {all:?}"
     );
     assert_eq!(
-        rest.last().unwrap()["id"],
-        5,
-        "node A finished the work while draining"
+        all.iter().filter(|m| m["id"] == 5).count(),
+        1,
+        "the result once: {all:?}"
     );
-    assert_eq!(c.nodes[0].wait(std::time::Duration::from_secs(10)), Some(0));
+    assert_eq!(
+        all.last().map(|m| &m["id"]),
+        Some(&json!(5)),
+        "node A finished the work while draining: {all:?}"
+    );
+    assert_eq!(
+        c.nodes[0].wait(Duration::from_secs(10)),
+        Some(0),
+        "node A exits 0 once its work is done"
+    );
 }
 
 #[test]
 fn a_node_draining_under_steady_load_through_nginx_fails_no_request() {
-    let mut c = cluster(Backing::redis(), 3, &[]);
+    let mut c = cluster(Backing::redis(), 3, &["--shutdown-grace", "60s"]);
     let addr = c.nginx.addr.clone();
     let s = c.nginx.client().initialize("2025-11-25");
     let owner = c.owner_of(&s);
@@ -68,23 +86,32 @@ fn a_node_draining_under_steady_load_through_nginx_fails_no_request() {
         "a stream client, on the owner through NGINX"
     );
     let session = s.clone();
-    let load = std::thread::spawn(move || {
-        let (mut ok, mut failed) = (0, Vec::new());
-        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(1500);
-        let mut id = 0;
-        while std::time::Instant::now() < deadline {
-            id += 1;
-            let call = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": "test_simple_text"}});
-            let res = crate::support::Client::connect(&addr).post(Some(&s), &call, &[]);
-            if res.status == 200 && res.json()["result"]["content"].is_array() {
-                ok += 1;
-            } else {
-                failed.push((res.status, String::from_utf8_lossy(&res.body).into_owned()));
+    let (ok, stop) = (
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let load = std::thread::spawn({
+        let (ok, stop) = (ok.clone(), stop.clone());
+        move || {
+            let mut failed = Vec::new();
+            for id in 1.. {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                let call = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": "test_simple_text"}});
+                let res = Client::connect(&addr).post(Some(&s), &call, &[]);
+                let answer: Value = serde_json::from_slice(&res.body).unwrap_or_default();
+                if res.status == 200 && answer["result"]["content"].is_array() {
+                    ok.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    failed.push((res.status, String::from_utf8_lossy(&res.body).into_owned()));
+                }
             }
+            failed
         }
-        (ok, failed)
     });
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    let served = || ok.load(Ordering::Relaxed);
+    wait::until_true("the load running", WAIT, || served() >= 10);
     c.nodes[owner].signal("TERM");
     let closing = stream.events_until_end(WAIT);
     assert!(
@@ -114,17 +141,23 @@ fn a_node_draining_under_steady_load_through_nginx_fails_no_request() {
         note["method"], "notifications/resources/updated",
         "the resumed stream works: {note}"
     );
-    let (ok, failed) = load.join().unwrap();
+    // The owner is gone, and the load goes on past its exit; only then it stops.
+    assert_eq!(
+        c.nodes[owner].wait(Duration::from_secs(10)),
+        Some(0),
+        "the owner exits 0 once drained"
+    );
+    let at_exit = served();
+    wait::until_true("the load going on after the drain", WAIT, || {
+        served() >= at_exit + 10
+    });
+    stop.store(true, Ordering::Relaxed);
+    let failed = load.join().expect("the load thread (its panic is above)");
     assert!(
         failed.is_empty(),
         "{} failed of {}: {failed:?}",
         failed.len(),
-        ok + failed.len()
-    );
-    assert!(ok > 20, "the load kept going: {ok} requests");
-    assert_eq!(
-        c.nodes[owner].wait(std::time::Duration::from_secs(10)),
-        Some(0)
+        served() + failed.len()
     );
 }
 
@@ -135,11 +168,14 @@ fn a_legacy_stream_survives_kill_9_of_the_node_holding_it() {
     stream.send("GET", "/sse", &[("accept", "text/event-stream")], "");
     assert_eq!(stream.read_head().0, 200);
     let endpoint = stream.next_event(WAIT).expect_item("endpoint").data;
-    let session = endpoint.split('=').nth(1).unwrap().to_owned();
+    let session = endpoint
+        .split_once("sessionId=")
+        .map(|(_, id)| id.to_owned())
+        .unwrap_or_else(|| panic!("no session in the endpoint {endpoint:?}"));
     let holder = c.owner_of(&session);
     let executor = &c.nodes[1 - holder];
     let post = |addr: &str, body: Value| {
-        crate::support::Client::connect(addr)
+        Client::connect(addr)
             .request("POST", &endpoint, &[JSON], &body.to_string())
             .status
     };
@@ -162,13 +198,13 @@ fn a_legacy_stream_survives_kill_9_of_the_node_holding_it() {
         .iter()
         .filter_map(|e| e.id.clone())
         .next_back()
-        .unwrap();
+        .expect("an event id");
     let mut steps: Vec<f64> = before
         .iter()
         .filter(|e| !e.data.is_empty())
         .filter_map(|e| e.json()["params"]["progress"].as_f64())
         .collect();
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     let _ = c.nodes[holder].child.kill();
     let _ = c.nodes[holder].child.wait();
     let mut again = c.nginx.client();
@@ -183,10 +219,13 @@ fn a_legacy_stream_survives_kill_9_of_the_node_holding_it() {
         200,
         "NGINX sends the re-attach to the live node"
     );
+    // Events until the result (none is lost, so all of them come within WAIT).
+    let deadline = Instant::now() + WAIT;
     let mut results = 0;
-    loop {
+    while results == 0 {
+        let left = deadline.saturating_duration_since(Instant::now());
         let event = again
-            .next_event(WAIT)
+            .next_event(left)
             .expect_item("the rest of the progress and the result");
         if event.event.as_deref() != Some("message") {
             continue;
@@ -194,9 +233,13 @@ fn a_legacy_stream_survives_kill_9_of_the_node_holding_it() {
         let message = event.json();
         if message["id"] == 9 {
             results += 1;
-            break;
+        } else {
+            steps.push(
+                message["params"]["progress"]
+                    .as_f64()
+                    .unwrap_or_else(|| panic!("a progress notification: {message}")),
+            );
         }
-        steps.push(message["params"]["progress"].as_f64().unwrap());
     }
     assert_eq!(
         steps,
@@ -205,7 +248,7 @@ fn a_legacy_stream_survives_kill_9_of_the_node_holding_it() {
     );
     assert_eq!(results, 1, "and the result");
     assert!(
-        started.elapsed() < std::time::Duration::from_secs(5),
+        started.elapsed() < Duration::from_secs(5),
         "resumed in {:?}",
         started.elapsed()
     );
@@ -216,6 +259,11 @@ fn a_legacy_stream_survives_kill_9_of_the_node_holding_it() {
     );
     let ping = json!({"jsonrpc": "2.0", "id": 10, "method": "ping"});
     assert_eq!(post(&c.nginx.addr, ping), 202, "the session lives on");
+    let pong = again.expect_messages(1, WAIT);
+    assert_eq!(
+        pong[0]["id"], 10,
+        "answered on the re-attached stream: {pong:?}"
+    );
 }
 
 #[test]
@@ -229,10 +277,10 @@ fn a_request_whose_node_dies_is_reported_on_its_resumed_stream() {
         .iter()
         .filter_map(|e| e.id.clone())
         .next_back()
-        .unwrap();
+        .expect("an event id");
     let _ = c.nodes[0].child.kill();
     let _ = c.nodes[0].child.wait();
-    let killed = std::time::Instant::now();
+    let killed = Instant::now();
     let mut on_b = c.nodes[1].client();
     assert_eq!(on_b.open_get(&s, Some(&last_id)), 200);
     let rest: Vec<Value> = on_b.messages_until_end(WAIT);
@@ -240,10 +288,7 @@ fn a_request_whose_node_dies_is_reported_on_its_resumed_stream() {
     let last = rest.last().expect("something after the kill");
     assert_eq!(last["id"], 21, "the error names the request: {last}");
     assert_eq!(last["error"]["code"], -32603, "{last}");
-    assert!(
-        told < std::time::Duration::from_secs(8),
-        "told after {told:?}"
-    );
+    assert!(told < Duration::from_secs(8), "told after {told:?}");
     eprintln!("executor killed: its client was told {told:?} after the kill");
     assert_eq!(
         c.nodes[1].client().call(&s, 22, "ping", json!({})).status,

@@ -20,7 +20,7 @@ fn round(server: &Server, id: u64, extra: Value) -> Response {
         json!({"name": TOOL, "arguments": {}}),
         json!({"elicitation": {}}),
     );
-    for (k, v) in extra.as_object().unwrap() {
+    for (k, v) in extra.as_object().expect("extra params as an object") {
         body["params"][k] = v.clone();
     }
     send(&mut server.client(), &body, &[])
@@ -36,11 +36,18 @@ fn a_retry_is_served_by_another_process_holding_the_same_state_key() {
     let a = Server::everything_on(Backing::redis(), &["--state-key-file", key_flag]);
     let b = a.another_node();
 
-    let text = std::fs::read_to_string(&key).unwrap();
+    let text = std::fs::read_to_string(&key).expect("the key file, created by the first node");
     assert_eq!(text.trim().len(), 64, "{text:?}");
-    assert!(text.trim().bytes().all(|b| b.is_ascii_hexdigit()));
+    assert!(
+        text.trim().bytes().all(|b| b.is_ascii_hexdigit()),
+        "{text:?}"
+    );
     assert_eq!(
-        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        std::fs::metadata(&key)
+            .expect("the key file")
+            .permissions()
+            .mode()
+            & 0o777,
         0o600
     );
 
@@ -54,7 +61,10 @@ fn a_retry_is_served_by_another_process_holding_the_same_state_key() {
         first.get("ttlMs").is_none(),
         "no cache hints on input_required"
     );
-    let state = first["requestState"].as_str().unwrap().to_owned();
+    let state = first["requestState"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no requestState in {first}"))
+        .to_owned();
 
     let answer = json!({"user_name": {"action": "accept", "content": {"name": "octocat"}}});
     let done = round(
@@ -67,8 +77,7 @@ fn a_retry_is_served_by_another_process_holding_the_same_state_key() {
     assert!(
         result["content"][0]["text"]
             .as_str()
-            .unwrap()
-            .contains("octocat"),
+            .is_some_and(|t| t.contains("octocat")),
         "{result}"
     );
 
@@ -95,12 +104,18 @@ fn a_retry_is_served_by_another_process_holding_the_same_state_key() {
 fn a_state_key_file_too_short_stops_the_start_with_a_message_naming_the_flag() {
     let file = std::env::temp_dir().join(format!("mcpd-short-key-{}", std::process::id()));
     std::fs::write(&file, "short\n").unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mcpd"))
-        .args(["--port", "0", "--state-key-file", file.to_str().unwrap()])
-        .output()
-        .unwrap();
+    // A start that went ahead would run until killed: wait with a bound.
+    let out = process::output_within(
+        std::process::Command::new(env!("CARGO_BIN_EXE_mcpd")).args([
+            "--port",
+            "0",
+            "--state-key-file",
+            &file.display().to_string(),
+        ]),
+        WAIT,
+    );
     let _ = std::fs::remove_file(&file);
-    assert!(!out.status.success());
+    assert!(out.status.code().is_some_and(|code| code != 0), "{out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("--state-key-file") && stderr.contains("32"),

@@ -3,7 +3,9 @@
 
 use std::os::unix::net::UnixDatagram;
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use crate::support::process::{self, Terminated};
 
 const UNITS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/systemd");
 
@@ -21,11 +23,14 @@ fn the_units_verify_with_each_store() {
             std::process::id(),
             drop_in.unwrap_or("memory")
         ));
-        std::fs::create_dir_all(dir.join("mcpd@.service.d")).unwrap();
-        std::fs::write(dir.join("mcpd@.service"), localized("mcpd@.service")).unwrap();
-        std::fs::write(dir.join("mcpd.target"), localized("mcpd.target")).unwrap();
+        std::fs::create_dir_all(dir.join("mcpd@.service.d")).expect("a unit directory");
+        let write = |name: &str, text: String| {
+            std::fs::write(dir.join(name), text).unwrap_or_else(|e| panic!("write {name}: {e}"))
+        };
+        write("mcpd@.service", localized("mcpd@.service"));
+        write("mcpd.target", localized("mcpd.target"));
         if let Some(name) = drop_in {
-            std::fs::write(dir.join("mcpd@.service.d/store.conf"), localized(name)).unwrap();
+            write("mcpd@.service.d/store.conf", localized(name));
         }
         let out = Command::new("systemd-analyze")
             .args(["verify", "mcpd@3001.service", "mcpd.target"])
@@ -53,17 +58,21 @@ fn mcpd_tells_systemd_it_is_ready_alive_and_stopping() {
     let socket = UnixDatagram::bind(&path).expect("notify socket");
     socket
         .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mcpd"))
-        .args(["--port", "0", "--log-level", "warn"])
-        .env("NOTIFY_SOCKET", &path)
-        .env("WATCHDOG_USEC", "200000")
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start mcpd");
+        .expect("a read timeout");
+    let mut mcpd = Terminated(
+        Command::new(env!("CARGO_BIN_EXE_mcpd"))
+            .args(["--port", "0", "--log-level", "warn"])
+            .env("NOTIFY_SOCKET", &path)
+            .env("WATCHDOG_USEC", "200000")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start mcpd"),
+    );
     let mut buf = [0u8; 256];
     let mut next = || {
-        let n = socket.recv(&mut buf).expect("a notification");
+        let n = socket
+            .recv(&mut buf)
+            .unwrap_or_else(|e| panic!("no notification within 10 s: {e}"));
         String::from_utf8_lossy(&buf[..n]).into_owned()
     };
     assert_eq!(next(), "READY=1");
@@ -72,15 +81,22 @@ fn mcpd_tells_systemd_it_is_ready_alive_and_stopping() {
         ("WATCHDOG=1".to_owned(), "WATCHDOG=1".to_owned()),
         "pings every WatchdogSec/2"
     );
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
+    mcpd.terminate();
+    // Pings may still come (every 100 ms) before the drain says so; not for 5 s.
+    let deadline = Instant::now() + Duration::from_secs(5);
     let mut seen = next();
     while seen == "WATCHDOG=1" {
+        assert!(
+            Instant::now() < deadline,
+            "no STOPPING=1 within 5 s of SIGTERM"
+        );
         seen = next();
     }
     assert_eq!(seen, "STOPPING=1");
-    assert!(child.wait().unwrap().success());
+    let status = process::exit_within(&mut mcpd.0, Duration::from_secs(15));
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "exit after the drain: {status:?}"
+    );
     let _ = std::fs::remove_file(&path);
 }

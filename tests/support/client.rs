@@ -346,6 +346,26 @@ impl Client {
         events
     }
 
+    /// Asserts the peer closes the connection within `within` without sending another byte (call
+    /// it after the last response has been read whole).
+    pub fn expect_closed(&mut self, within: Duration) {
+        let deadline = Instant::now() + within;
+        loop {
+            assert!(
+                self.buf.is_empty(),
+                "expected the connection to close, but more came: {:?}",
+                String::from_utf8_lossy(&self.buf)
+            );
+            match self.fill(deadline) {
+                Next::End => return,
+                Next::Item(()) => {}
+                Next::Timeout => {
+                    panic!("expected the connection to close within {within:?}; it is still open")
+                }
+            }
+        }
+    }
+
     /// POSTs a JSON-RPC message to /mcp with the usual headers plus `extra`.
     pub fn post(
         &mut self,

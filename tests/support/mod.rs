@@ -1,13 +1,15 @@
 //! What the integration tests share: the real server processes (`server`), the store they run
 //! on (`backing`, `redis_server`), a cluster behind the real NGINX (`cluster`, `nginx`), the HTTP
 //! client whose reads tell an end from a timeout (`client`, `sse`), 2026-07-28 requests
-//! (`modern`), and waiting for a condition (`wait`). Topic modules use these, never each other.
+//! (`modern`), waiting for a condition (`wait`) and for child processes the tests start themselves
+//! (`process`). Topic modules use these, never each other.
 
 pub mod backing;
 pub mod client;
 pub mod cluster;
 pub mod modern;
 pub mod nginx;
+pub mod process;
 #[path = "../../storage/tests/redis_server/mod.rs"]
 pub mod redis_server;
 pub mod server;
