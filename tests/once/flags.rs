@@ -6,6 +6,8 @@ use std::time::Duration;
 use argh::FromArgs;
 use mcpd::config::{parse_duration, Args, Config, LogLevel, StoreKind};
 
+use crate::support::process::output_within;
+
 fn config(args: &[&str]) -> Result<Config, String> {
     let args = Args::from_args(&["mcpd"], args).map_err(|e| e.output)?;
     Config::from_args(args).map_err(|e| e.to_string())
@@ -185,11 +187,12 @@ fn bad_values_name_their_flag() {
     }
 }
 
+/// Runs mcpd to its end (a start that should have failed fails the test instead of hanging it).
 fn run_binary(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_mcpd"))
-        .args(args)
-        .output()
-        .expect("run mcpd")
+    output_within(
+        Command::new(env!("CARGO_BIN_EXE_mcpd")).args(args),
+        Duration::from_secs(10),
+    )
 }
 
 #[test]

@@ -12,12 +12,14 @@ pub mod nginx;
 pub mod process;
 #[path = "../../storage/tests/redis_server/mod.rs"]
 pub mod redis_server;
+pub mod response;
 pub mod server;
 pub mod sse;
 pub mod wait;
 
 pub use backing::Backing;
 pub use client::*;
+pub use response::Response;
 pub use server::Server;
 
 /// `GET /health`'s status.

@@ -3,7 +3,8 @@
 
 use serde_json::{json, Value};
 
-use super::client::{Client, Response, ACCEPT_BOTH, JSON, WAIT};
+use super::client::{Client, ACCEPT_BOTH, JSON, WAIT};
+use super::response::Response;
 use super::server::Server;
 
 pub const V2026: &str = "2026-07-28";
