@@ -49,6 +49,17 @@ impl std::fmt::Display for KeyError {
     }
 }
 
+/// Creates `path` (mode 0600) holding `text`, synced to disk.
+fn write_new(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()
+}
+
 fn random_hex() -> Result<String, KeyError> {
     let bytes = crate::ids::os_random::<32>().map_err(KeyError::Io)?;
     Ok(hex(&bytes))
@@ -56,35 +67,32 @@ fn random_hex() -> Result<String, KeyError> {
 
 impl StateKey {
     /// The key in `file` (its trimmed text, at least 32 bytes). A missing file is created
-    /// (mode 0600) with 64 random hex digits; when several processes start at once, the first
-    /// one's file wins and the others read it. Without a file: a random key of this process
-    /// (then only this process can serve a retry).
+    /// (mode 0600) with 64 random hex digits, written whole to a temporary file first and then
+    /// linked into place, so a process starting at the same moment never reads it half written:
+    /// the first link wins and the others read that key. Without a file: a random key of this
+    /// process (then only this process can serve a retry).
     pub fn load(file: Option<&Path>) -> Result<StateKey, KeyError> {
         let Some(path) = file else {
             return Ok(StateKey(random_hex()?.into_bytes()));
         };
-        let created = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(path);
-        match created {
-            Ok(mut f) => {
-                let text = random_hex()?;
-                f.write_all(format!("{text}\n").as_bytes())
-                    .and_then(|()| f.sync_all())
-                    .map_err(KeyError::Io)?;
-                Ok(StateKey(text.into_bytes()))
+        if !path.exists() {
+            let text = random_hex()?;
+            let mut temp = path.as_os_str().to_owned();
+            temp.push(format!(".{}.tmp", std::process::id()));
+            let written = write_new(Path::new(&temp), &format!("{text}\n"))
+                .and_then(|()| std::fs::hard_link(&temp, path));
+            let _ = std::fs::remove_file(&temp);
+            match written {
+                Ok(()) => return Ok(StateKey(text.into_bytes())),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(KeyError::Io(e)),
             }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                let text = std::fs::read_to_string(path).map_err(KeyError::Io)?;
-                let key = text.trim().as_bytes().to_vec();
-                match key.len() {
-                    n if n < 32 => Err(KeyError::TooShort(n)),
-                    _ => Ok(StateKey(key)),
-                }
-            }
-            Err(e) => Err(KeyError::Io(e)),
+        }
+        let text = std::fs::read_to_string(path).map_err(KeyError::Io)?;
+        let key = text.trim().as_bytes().to_vec();
+        match key.len() {
+            n if n < 32 => Err(KeyError::TooShort(n)),
+            _ => Ok(StateKey(key)),
         }
     }
 

@@ -122,3 +122,34 @@ fn a_state_key_file_too_short_stops_the_start_with_a_message_naming_the_flag() {
         "{stderr}"
     );
 }
+
+#[test]
+fn processes_starting_together_on_a_missing_key_file_all_start_with_one_key() {
+    for round in 0..20 {
+        let dir =
+            std::env::temp_dir().join(format!("mcpd-key-race-{}-{round}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let key = dir.join("state.key");
+        let key_flag = key.display().to_string();
+        // Each start must find a whole key: one that reads a half-written file exits at once,
+        // before its banner.
+        let starts: Vec<_> = (0..8)
+            .map(|_| {
+                let flag = key_flag.clone();
+                std::thread::spawn(move || drop(Server::mcpd(&["--state-key-file", &flag])))
+            })
+            .collect();
+        for start in starts {
+            assert!(
+                start.join().is_ok(),
+                "round {round}: a process did not start"
+            );
+        }
+        let text = std::fs::read_to_string(&key).unwrap();
+        assert_eq!(text.trim().len(), 64, "{text:?}");
+        let leftovers = std::fs::read_dir(&dir).unwrap().count();
+        assert_eq!(leftovers, 1, "no temporary files left behind");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
