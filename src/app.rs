@@ -12,6 +12,7 @@ use std::time::Instant;
 use mcpd_storage::AnyStore;
 use smol::LocalExecutor;
 
+use crate::auth::Auth;
 use crate::config::Config;
 use crate::registry::Registry;
 use crate::sessionless::state::StateKey;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub name_prefix: String,
     /// Signs and checks sessionless `requestState` (`--state-key-file`).
     pub state_key: StateKey,
+    /// The authentication gate (`--auth-*`).
+    pub auth: Auth,
 }
 
 impl App {
@@ -70,6 +73,7 @@ impl App {
                 .unwrap_or(std::path::Path::new(""));
             std::io::Error::other(format!("--state-key-file {}: {e}", file.display()))
         })?;
+        let auth = Auth::new(&config)?;
         Ok(App {
             state: Rc::new(AppState {
                 config,
@@ -83,6 +87,7 @@ impl App {
                 counter: Cell::new(0),
                 name_prefix,
                 state_key,
+                auth,
             }),
         })
     }

@@ -15,6 +15,7 @@
 
 pub mod admin;
 pub mod app;
+pub mod auth;
 pub mod base64;
 pub mod changes;
 pub mod config;
@@ -53,6 +54,7 @@ use mcpd_storage::{AnyStore, FileStore, MemoryStore, RedisStore, Store};
 use smol::LocalExecutor;
 
 pub use app::App;
+pub use auth::Principal;
 pub use changes::Listing;
 pub use config::Config;
 pub use ctx::Ctx;
@@ -114,6 +116,11 @@ pub fn serve(config: Config, registry: Registry) -> std::io::Result<()> {
         std::io::Error::new(e.kind(), format!("cannot listen on {}: {e}", config.listen))
     })?;
     let local = listener.get_ref().local_addr()?;
+    let mut config = config;
+    if config.access.public_url.is_none() {
+        // The default public URL names the port actually bound (`--port 0` picks one).
+        config.access.public_url = Some(format!("http://{local}/mcp"));
+    }
     let executor = Rc::new(LocalExecutor::new());
     let (trigger, shutdown) = shutdown::Shutdown::new();
     let store = open_store(&config)?;

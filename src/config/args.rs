@@ -91,4 +91,42 @@ pub struct Args {
     /// SSE events kept per session for replay (default: 1000)
     #[argh(option, default = "1000")]
     pub event_retention: usize,
+    /// the URL clients use for the MCP endpoint, e.g. https://mcp.example.com/mcp: the resource
+    /// of the protected-resource metadata and the default --auth-audience; https unless on
+    /// loopback (default: http://<host>:<port>/mcp)
+    #[argh(option)]
+    pub public_url: Option<String>,
+    /// the OAuth authorization server whose JWT access tokens are accepted (turns
+    /// authentication on); https unless on loopback (default: none)
+    #[argh(option)]
+    pub auth_issuer: Option<String>,
+    /// where the issuer's signing keys are (default: the jwks_uri of the issuer's metadata)
+    #[argh(option)]
+    pub auth_jwks_url: Option<String>,
+    /// RFC 7662 introspection endpoint checking opaque tokens (turns authentication on; needs
+    /// --auth-client-file) (default: none)
+    #[argh(option)]
+    pub auth_introspection_url: Option<String>,
+    /// file (mode 0600) holding the client id and secret mcpd introspects with, one per line
+    /// (default: none)
+    #[argh(option)]
+    pub auth_client_file: Option<String>,
+    /// the audience (RFC 8707 resource) a token must be issued for (default: --public-url)
+    #[argh(option)]
+    pub auth_audience: Option<String>,
+    /// scopes every MCP request needs, space-separated (default: none beyond a valid token)
+    #[argh(option, default = "String::new()")]
+    pub auth_scopes: String,
+    /// static bearer tokens, one "subject sha256-hex-of-token [scope ...]" per line (turns
+    /// authentication on; reloaded on SIGHUP) (default: none)
+    #[argh(option)]
+    pub auth_tokens_file: Option<String>,
+    /// file holding the bearer token that opens GET /sessions and DELETE /sessions/:id, on the
+    /// MCP port and on --admin-listen (default: none: not served on the MCP port)
+    #[argh(option)]
+    pub admin_token_file: Option<String>,
+    /// also serve /sessions and /health on ADDR:PORT, for operators and scrapers; a bare PORT
+    /// means 127.0.0.1:PORT (default: none)
+    #[argh(option)]
+    pub admin_listen: Option<String>,
 }

@@ -6,8 +6,10 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
+mod access;
 mod args;
 
+pub use access::{Access, Introspection};
 pub use args::Args;
 
 /// Which backend keeps sessions.
@@ -85,6 +87,8 @@ pub struct Config {
     pub shutdown_grace: Duration,
     pub page_size: usize,
     pub event_retention: usize,
+    /// Authentication and the admin routes.
+    pub access: Access,
 }
 
 /// A flag whose value is unusable: names the flag and says why.
@@ -191,7 +195,8 @@ impl Config {
                 .parse()
                 .map_err(|_| bad("--host", format!("'{h}' is not an IP address")))?,
         };
-        let node_id = match args.node_id {
+        let access = Access::from_args(&args)?;
+        let node_id = match args.node_id.clone() {
             Some(id) => {
                 let ok = !id.is_empty()
                     && id.len() <= 64
@@ -247,7 +252,15 @@ impl Config {
         let allowed_hosts = match &args.allowed_hosts {
             Some(list) => parse_list(list),
             None if ip.is_loopback() => Some(Vec::new()),
-            None => None,
+            None => {
+                return Err(bad(
+                    "--allowed-hosts",
+                    format!(
+                        "--host {ip} is reachable from other machines: name the Host values \
+                         clients use (e.g. --allowed-hosts mcp.example.com), or --allowed-hosts '*'"
+                    ),
+                ))
+            }
         };
         Ok(Config {
             listen: SocketAddr::new(ip, args.port),
@@ -273,6 +286,7 @@ impl Config {
             shutdown_grace: parse_duration("--shutdown-grace", &args.shutdown_grace)?,
             page_size: positive("--page-size", args.page_size)?,
             event_retention: positive("--event-retention", args.event_retention)?,
+            access,
         })
     }
 
@@ -331,6 +345,9 @@ impl Config {
             "shutdownGraceMs": ms(self.shutdown_grace),
             "pageSize": self.page_size,
             "eventRetention": self.event_retention,
+            "publicUrl": self.access.public_url,
+            "authentication": self.access.is_on(),
+            "adminListen": self.access.admin_listen.map(|a| a.to_string()),
         })
     }
 }

@@ -119,13 +119,54 @@ fn every_flag_is_read() {
 }
 
 #[test]
-fn star_allows_any_origin_or_host_and_a_public_bind_allows_any_host() {
+fn star_allows_any_origin_or_host_and_a_public_bind_must_name_its_hosts() {
     let c = config(&["--allowed-origins", "*", "--allowed-hosts", "*"]).unwrap();
     assert!(
         c.is_allowed_origin("https://anything.example") && c.is_allowed_host("anything.example")
     );
-    let public = config(&["--host", "0.0.0.0"]).unwrap();
+    let public = config(&["--host", "0.0.0.0", "--allowed-hosts", "*"]).unwrap();
     assert!(public.is_allowed_host("mcp.example.com:3000"));
+    let err = config(&["--host", "0.0.0.0"]).expect_err("a public bind names its hosts");
+    assert!(err.contains("--allowed-hosts"), "{err}");
+}
+
+#[test]
+fn access_flags_are_read_and_urls_are_https_except_on_loopback() {
+    let c = config(&[
+        "--public-url",
+        "https://mcp.example.com/mcp",
+        "--auth-issuer",
+        "http://127.0.0.1:9000",
+        "--auth-scopes",
+        "mcp:tools  mcp:read",
+        "--auth-tokens-file",
+        "/etc/mcpd/tokens",
+        "--admin-token-file",
+        "/etc/mcpd/admin",
+        "--admin-listen",
+        "9100",
+    ])
+    .unwrap();
+    let a = &c.access;
+    assert!(a.is_on());
+    assert_eq!(a.public_url.as_deref(), Some("https://mcp.example.com/mcp"));
+    assert_eq!(a.issuer.as_deref(), Some("http://127.0.0.1:9000"));
+    assert_eq!(a.scopes, ["mcp:tools", "mcp:read"]);
+    assert_eq!(
+        a.admin_listen.map(|l| l.to_string()).as_deref(),
+        Some("127.0.0.1:9100")
+    );
+    assert!(config(&["--auth-issuer", "http://localhost:8080"]).is_ok());
+    assert!(config(&["--auth-issuer", "http://[::1]:8080"]).is_ok());
+    let off = config(&[]).unwrap();
+    assert!(!off.access.is_on() && off.access.admin_listen.is_none());
+    let public_admin = config(&[
+        "--admin-listen",
+        "0.0.0.0:9100",
+        "--admin-token-file",
+        "/etc/mcpd/admin",
+    ]);
+    assert!(public_admin.is_ok(), "a public admin listener with a token");
 }
 
 #[test]
@@ -162,6 +203,35 @@ fn durations_take_units() {
 fn bad_values_name_their_flag() {
     for (args, flag) in [
         (vec!["--host", "not-an-ip"], "--host"),
+        (
+            vec!["--public-url", "http://mcp.example.com/mcp"],
+            "--public-url",
+        ),
+        (vec!["--public-url", "mcp.example.com"], "--public-url"),
+        (
+            vec!["--auth-issuer", "ftp://issuer.example"],
+            "--auth-issuer",
+        ),
+        (
+            vec!["--auth-issuer", "http://issuer.example"],
+            "--auth-issuer",
+        ),
+        (
+            vec!["--auth-jwks-url", "https://issuer.example/jwks"],
+            "--auth-jwks-url",
+        ),
+        (
+            vec!["--auth-introspection-url", "https://as.example/introspect"],
+            "--auth-client-file",
+        ),
+        (
+            vec!["--auth-client-file", "/etc/mcpd/client"],
+            "--auth-client-file",
+        ),
+        (vec!["--auth-audience", ""], "--auth-audience"),
+        (vec!["--auth-tokens-file", ""], "--auth-tokens-file"),
+        (vec!["--admin-listen", "nowhere"], "--admin-listen"),
+        (vec!["--admin-listen", "0.0.0.0:9000"], "--admin-listen"),
         (vec!["--node-id", "has.dot"], "--node-id"),
         (vec!["--node-id", ""], "--node-id"),
         (vec!["--store", "mongodb"], "--store"),
@@ -265,6 +335,16 @@ fn help_documents_every_flag_with_its_default() {
         "--init-timeout",
         "--page-size",
         "--event-retention",
+        "--public-url",
+        "--auth-issuer",
+        "--auth-jwks-url",
+        "--auth-introspection-url",
+        "--auth-client-file",
+        "--auth-audience",
+        "--auth-scopes",
+        "--auth-tokens-file",
+        "--admin-token-file",
+        "--admin-listen",
         "--help",
     ];
     assert_eq!(documented, expected, "the options --help lists");
