@@ -2,16 +2,49 @@
 //! level and resource subscriptions), and
 //! `DELETE /sessions/:id` ends one (its streams close, later requests get 404).
 //!
-//! These routes sit behind the same Host/Origin guard as `/mcp`; mcpd binds to loopback by
-//! default, and a deployment that exposes it should keep `/sessions` off the public proxy.
+//! Session ids are capabilities, so these routes are never public: on the MCP port they exist
+//! only with `--admin-token-file`, and then only for `Authorization: Bearer <that token>` (404
+//! otherwise, as for any unknown path); `--admin-listen` serves them on a listener of its own
+//! (loopback unless the token file is given, which it then requires too). They also sit behind
+//! the Host/Origin guard.
 
 use http_types::{Method, Request, Response, StatusCode};
 use serde_json::{json, Value};
 
-use crate::app::App;
+use crate::app::{App, Side};
 use crate::error::Error;
 use crate::http::{empty, json_response};
 use crate::transport::inbound::store_down;
+
+/// The admin token of `--admin-token-file` (its first line), read at start.
+pub fn load_token(file: &std::path::Path) -> std::io::Result<String> {
+    let text = std::fs::read_to_string(file)?;
+    let token = text.lines().next().unwrap_or_default().trim().to_owned();
+    if token.len() < 16 {
+        return Err(std::io::Error::other(
+            "the token must be at least 16 characters",
+        ));
+    }
+    Ok(token)
+}
+
+/// Whether `req` may use the admin routes on the listener it came in on.
+pub fn admits(app: &App, req: &Request) -> bool {
+    let Some(token) = &app.state.admin_token else {
+        return app.side == Side::Admin;
+    };
+    let sent = req
+        .header("authorization")
+        .and_then(|v| v.last().as_str().strip_prefix("Bearer "))
+        .unwrap_or_default()
+        .trim();
+    same_bytes(sent.as_bytes(), token.as_bytes())
+}
+
+/// Compares without stopping at the first difference (no timing hint about the token).
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
 
 /// Sessions per page of `GET /sessions` unless `?limit=` asks for fewer (at most this many).
 const PAGE: usize = 100;

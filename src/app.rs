@@ -19,10 +19,22 @@ use crate::sessionless::state::StateKey;
 use crate::sessions::Sessions;
 use crate::shutdown::Shutdown;
 
-/// A handle on the shared state.
+/// A handle on the shared state, for one side of the process.
 #[derive(Clone, Debug)]
 pub struct App {
     pub(crate) state: Rc<AppState>,
+    /// Which listener this handle answers.
+    pub(crate) side: Side,
+}
+
+/// The listener a request came in on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// The MCP port: MCP routes, `/health`, the metadata (and the admin routes with
+    /// `--admin-token-file`).
+    Mcp,
+    /// `--admin-listen`: `/health` and the admin routes only.
+    Admin,
 }
 
 /// What every request shares.
@@ -53,6 +65,8 @@ pub struct AppState {
     pub state_key: StateKey,
     /// The authentication gate (`--auth-*`).
     pub auth: Auth,
+    /// The token of `--admin-token-file`.
+    pub admin_token: Option<String>,
 }
 
 impl App {
@@ -74,7 +88,14 @@ impl App {
             std::io::Error::other(format!("--state-key-file {}: {e}", file.display()))
         })?;
         let auth = Auth::new(&config)?;
+        let admin_token = match &config.access.admin_token_file {
+            Some(file) => Some(crate::admin::load_token(file).map_err(|e| {
+                std::io::Error::other(format!("--admin-token-file {}: {e}", file.display()))
+            })?),
+            None => None,
+        };
         Ok(App {
+            side: Side::Mcp,
             state: Rc::new(AppState {
                 config,
                 registry,
@@ -88,8 +109,17 @@ impl App {
                 name_prefix,
                 state_key,
                 auth,
+                admin_token,
             }),
         })
+    }
+
+    /// The same application answering on the admin listener (`--admin-listen`).
+    pub fn admin_side(&self) -> App {
+        App {
+            state: self.state.clone(),
+            side: Side::Admin,
+        }
     }
 
     /// The validated configuration.

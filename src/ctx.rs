@@ -14,6 +14,7 @@ use mcpd_storage::Store;
 use serde_json::{json, Value};
 
 use crate::app::AppState;
+use crate::auth::Principal;
 use crate::changes::{self, Change, Listing};
 use crate::config::Config;
 use crate::jsonrpc::{self, RpcError};
@@ -39,6 +40,8 @@ struct Inner {
     version: ProtocolVersion,
     /// A sessionless request's `_meta` and MRTR state.
     envelope: Option<Envelope>,
+    /// Who asks.
+    principal: Option<Principal>,
 }
 
 /// The client capability a question to the client needs.
@@ -64,6 +67,7 @@ impl Ctx {
         params: &Value,
         version: ProtocolVersion,
         envelope: Option<Envelope>,
+        principal: Option<Principal>,
     ) -> Ctx {
         let progress_token = params
             .get("_meta")
@@ -78,6 +82,7 @@ impl Ctx {
                 progress_token,
                 version,
                 envelope,
+                principal,
             }),
         }
     }
@@ -108,6 +113,12 @@ impl Ctx {
             .save(&app.store, session)
             .await
             .map_err(|e| RpcError::internal(e.to_string()))
+    }
+
+    /// Who is calling: the principal of the request's access token (subject, issuer, scopes,
+    /// claims); `None` when authentication is off.
+    pub fn principal(&self) -> Option<&Principal> {
+        self.inner.principal.as_ref()
     }
 
     /// The server's configuration.

@@ -1,9 +1,16 @@
 //! `App::respond`: routing, the Host/Origin guard, the body limit and response helpers. No
 //! sockets here, so tests can call it directly.
 //!
-//! Routes: `/health`; Streamable HTTP at `/mcp` and its aliases `/mcp/v1/init`,
-//! `/mcp/v1/message`, `/mcp/v1/stream/:sessionId`; legacy HTTP+SSE at `/sse`, `/sse/:sessionId`,
-//! `/messages` (and `/message`); session admin at `/sessions` and `/sessions/:id`.
+//! Who may call each route:
+//!
+//! | route | who |
+//! |---|---|
+//! | `/health` | anyone (no session ids, no client data) |
+//! | `/.well-known/oauth-protected-resource[/<path of --public-url>]` | anyone (RFC 9728 metadata; served with `--auth-issuer`) |
+//! | `/mcp`, `/mcp/v1/init`, `/mcp/v1/message`, `/mcp/v1/stream/:id`, `/sse`, `/sse/:id`, `/messages`, `/message` | a valid bearer token when authentication is on (`auth/`), else anyone; a session only its creator (`inbound::session`) |
+//! | `/sessions`, `/sessions/:id` | on the MCP port only with `--admin-token-file`, and then only that token; on `--admin-listen`, that token when the file is given (`admin.rs`) |
+//!
+//! Everything but `/health` and the metadata sits behind the Host/Origin guard.
 
 use std::time::Duration;
 
@@ -13,7 +20,7 @@ use mcpd_storage::Store;
 use serde_json::{json, Value};
 
 use crate::admin;
-use crate::app::App;
+use crate::app::{App, Side};
 use crate::error::Error;
 use crate::transport::sse;
 use crate::transport::streamable::{self, Route};
@@ -28,6 +35,8 @@ impl App {
                 Method::Get => self.health().await,
                 _ => Error::MethodNotAllowed("GET").into_response(),
             }
+        } else if let Some(metadata) = self.metadata(&path, method) {
+            metadata
         } else if self.state.shutdown.is_draining() {
             // Not started, so safe to send elsewhere: NGINX retries it on another process.
             let mut res = Error::Unavailable(
@@ -49,8 +58,21 @@ impl App {
         res
     }
 
-    /// The MCP and admin routes (all behind the Host/Origin guard).
-    async fn route(&self, req: Request, path: &str) -> Response {
+    /// The protected-resource metadata, on the MCP side when `path` is where it is served.
+    fn metadata(&self, path: &str, method: Method) -> Option<Response> {
+        if self.side != Side::Mcp {
+            return None;
+        }
+        let metadata = self.state.auth.metadata_at(path)?;
+        Some(match method {
+            Method::Get => metadata,
+            _ => Error::MethodNotAllowed("GET").into_response(),
+        })
+    }
+
+    /// The MCP and admin routes (all behind the Host/Origin guard): the admin ones only for
+    /// the admin token, the MCP ones only for a caller the gate lets in.
+    async fn route(&self, mut req: Request, path: &str) -> Response {
         let mut segments = path.trim_start_matches('/').splitn(4, '/');
         let parts = (
             segments.next(),
@@ -58,6 +80,37 @@ impl App {
             segments.next(),
             segments.next(),
         );
+        if let (Some("sessions"), _, None, _) = parts {
+            if !admin::admits(self, &req) {
+                return Error::NotFound(path.to_owned()).into_response();
+            }
+            return match parts.1 {
+                None => admin::list(self, &req),
+                Some(id) => admin::end(self, &req, id).await,
+            };
+        }
+        if self.side == Side::Admin {
+            return Error::NotFound(path.to_owned()).into_response();
+        }
+        let is_mcp = matches!(
+            parts,
+            (Some("mcp"), None, ..)
+                | (Some("mcp"), Some("v1"), Some("init" | "message"), None)
+                | (Some("mcp"), Some("v1"), Some("stream"), Some(_))
+                | (Some("sse"), _, None, _)
+                | (Some("messages" | "message"), None, ..)
+        );
+        if !is_mcp {
+            return Error::NotFound(path.to_owned()).into_response();
+        }
+        let auth = &self.state.auth;
+        match auth.check(&req).await {
+            Ok(Some(principal)) => {
+                req.ext_mut().insert(principal);
+            }
+            Ok(None) => {}
+            Err(refusal) => return auth.refuse(refusal),
+        }
         match parts {
             (Some("mcp"), None, ..) => streamable::handle(self, req, Route::Endpoint).await,
             (Some("mcp"), Some("v1"), Some("init" | "message"), None) => {
@@ -69,8 +122,6 @@ impl App {
             (Some("sse"), None, ..) => sse::open(self, req, None).await,
             (Some("sse"), Some(id), None, _) => sse::open(self, req, Some(id)).await,
             (Some("messages" | "message"), None, ..) => sse::post(self, req).await,
-            (Some("sessions"), None, ..) => admin::list(self, &req),
-            (Some("sessions"), Some(id), None, _) => admin::end(self, &req, id).await,
             _ => Error::NotFound(path.to_owned()).into_response(),
         }
     }

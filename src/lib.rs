@@ -116,6 +116,15 @@ pub fn serve(config: Config, registry: Registry) -> std::io::Result<()> {
         std::io::Error::new(e.kind(), format!("cannot listen on {}: {e}", config.listen))
     })?;
     let local = listener.get_ref().local_addr()?;
+    let admin_listener = match config.access.admin_listen {
+        Some(addr) => Some(Async::<TcpListener>::bind(addr).map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!("--admin-listen: cannot listen on {addr}: {e}"),
+            )
+        })?),
+        None => None,
+    };
     let mut config = config;
     if config.access.public_url.is_none() {
         // The default public URL names the port actually bound (`--port 0` picks one).
@@ -127,11 +136,25 @@ pub fn serve(config: Config, registry: Registry) -> std::io::Result<()> {
     let app = App::new(config, registry, store, executor.clone(), shutdown.clone())?;
     let mut signals =
         async_signal::Signals::new([async_signal::Signal::Term, async_signal::Signal::Int])?;
-    let banner = format!(
-        "mcpd listening on http://{local}/mcp (node {}, store {})",
+    let admin_local = match &admin_listener {
+        Some(l) => Some(l.get_ref().local_addr()?),
+        None => None,
+    };
+    let mut banner = format!(
+        "mcpd listening on http://{local}/mcp (node {}, store {}",
         app.config().node_id,
         app.state.store.kind()
     );
+    if let Some(admin) = admin_local {
+        banner.push_str(&format!(", admin on {admin}"));
+    }
+    banner.push(')');
+    if !local.ip().is_loopback() && !app.state.auth.is_on() {
+        log::warn(format_args!(
+            "authentication is off on {local}: anyone who reaches it can call every tool (see --auth-issuer, --auth-tokens-file)"
+        ));
+    }
+    let mut hangups = async_signal::Signals::new([async_signal::Signal::Hup])?;
     let mut stdout = std::io::stdout();
     let _ = writeln!(stdout, "{banner}").and_then(|()| stdout.flush());
     log::info(format_args!("listening on {local}"));
@@ -166,6 +189,18 @@ pub fn serve(config: Config, registry: Registry) -> std::io::Result<()> {
             .spawn(async move { deliveries.state.store.run().await })
             .detach();
         executor.spawn(follow_endings(app.clone())).detach();
+        let reloads = app.clone();
+        executor
+            .spawn(async move {
+                while let Some(Ok(_)) = hangups.next().await {
+                    reloads.state.auth.reload();
+                }
+            })
+            .detach();
+        if let Some(admin) = admin_listener {
+            let side = server::run(admin, app.admin_side(), shutdown.clone());
+            executor.spawn(side).detach();
+        }
         server::run(listener, app, shutdown).await;
     }));
     log::info(format_args!("stopped"));

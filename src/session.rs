@@ -74,6 +74,9 @@ pub struct Session {
     pub has_get_stream: Cell<bool>,
     /// SSE streams of this session open on this node.
     pub open_streams: Cell<u32>,
+    /// The key of the principal that created it (`None` without authentication): only that
+    /// principal finds it.
+    pub principal: Option<String>,
 }
 
 impl Session {
@@ -96,6 +99,7 @@ impl Session {
             touched_at: Cell::new(now),
             has_get_stream: Cell::new(false),
             open_streams: Cell::new(0),
+            principal: None,
         }
     }
 
@@ -142,6 +146,7 @@ impl Session {
             "subscriptions": *self.subscriptions.borrow(),
             "initialized": self.is_initialized.get(),
             "owner": node_id,
+            "principal": self.principal,
         })
     }
 
@@ -155,6 +160,7 @@ impl Session {
         let transport = Transport::parse(snapshot["transport"].as_str()?)?;
         let mut session = Session::new(snapshot["id"].as_str()?.to_owned(), transport, hello);
         session.created_ms = snapshot["createdMs"].as_u64()?;
+        session.principal = snapshot["principal"].as_str().map(str::to_owned);
         session
             .log_level
             .set(snapshot["logLevel"].as_str().and_then(Level::parse));

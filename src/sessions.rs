@@ -85,12 +85,15 @@ impl Sessions {
         store: &AnyStore,
         transport: Transport,
         hello: Hello,
+        principal: Option<String>,
     ) -> Result<Rc<Session>, CreateError> {
         if self.count() >= self.max {
             return Err(CreateError::Full);
         }
         let id = self.ids.borrow_mut().next_id();
-        let session = Rc::new(Session::new(id, transport, hello));
+        let mut session = Session::new(id, transport, hello);
+        session.principal = principal;
+        let session = Rc::new(session);
         self.save(store, &session)
             .await
             .map_err(CreateError::Store)?;

@@ -21,6 +21,7 @@ mod every_store {
 }
 
 mod once {
+    mod admin;
     mod app;
     mod cluster;
     mod connection;

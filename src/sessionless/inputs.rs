@@ -44,19 +44,24 @@ fn fits(method: &str, answer: &Value) -> bool {
 impl Inputs {
     /// Reads the answers a request brings: those of a valid `requestState`, then its
     /// `inputResponses` (an object; anything else brings none). A state that is not ours,
-    /// altered, expired or for another request is -32602.
+    /// altered, expired, for another request or issued to another caller (`caller`: the
+    /// principal's key, with authentication on) is -32602.
     pub fn read(
         key: &StateKey,
         method: &str,
         params: &Value,
+        caller: Option<String>,
         now_ms: u64,
     ) -> Result<Inputs, RpcError> {
         // Only the methods that may ask get a state, so only they need the params' digest
         // (any other method's state fails to open: it was issued for another request).
-        let digest = if may_ask(method) {
-            state::digest(params)
-        } else {
-            String::new()
+        let digest = match (may_ask(method), caller) {
+            (false, _) => String::new(),
+            (true, None) => state::digest(params),
+            (true, Some(caller)) => state::digest(&serde_json::json!({
+                "caller": caller,
+                "params": state::digest(params),
+            })),
         };
         let mut answers = match params.get("requestState") {
             None | Some(Value::Null) => Map::new(),

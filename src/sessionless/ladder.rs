@@ -67,6 +67,12 @@ pub fn check(
     Ok(Envelope {
         capabilities: capabilities.clone(),
         log_level,
-        inputs: Inputs::read(&app.state_key, method, params, unix_ms())?,
+        inputs: Inputs::read(
+            &app.state_key,
+            method,
+            params,
+            crate::auth::caller(req).map(crate::auth::Principal::key),
+            unix_ms(),
+        )?,
     })
 }

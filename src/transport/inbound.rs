@@ -25,15 +25,21 @@ pub fn store_down(e: mcpd_storage::Error) -> Error {
     Error::Unavailable(format!("session store: {e}"), RETRY_AFTER)
 }
 
-/// The live session `id` names: 404 when unknown or ended, 503 if the store is down.
-pub async fn session(app: &App, id: &str) -> Result<Rc<Session>, Error> {
+/// The live session `id` names, if the caller of `req` owns it: 404 when unknown, ended or
+/// another principal's (exactly what an unknown session gets), 503 if the store is down.
+pub async fn session(app: &App, req: &Request, id: &str) -> Result<Rc<Session>, Error> {
     let state = &app.state;
-    state
+    let session = state
         .sessions
         .find(&state.store, id)
         .await
         .map_err(store_down)?
-        .ok_or(Error::SessionNotFound)
+        .ok_or(Error::SessionNotFound)?;
+    let caller = crate::auth::caller(req).map(crate::auth::Principal::key);
+    if session.principal != caller {
+        return Err(Error::SessionNotFound);
+    }
+    Ok(session)
 }
 
 /// 415 unless the body is declared JSON (parameters such as charset are fine).

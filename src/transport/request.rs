@@ -18,6 +18,7 @@ use mcpd_storage::Store;
 use serde_json::Value;
 
 use crate::app::{App, AppState};
+use crate::auth::Principal;
 use crate::ctx::Ctx;
 use crate::http::json_response;
 use crate::jsonrpc;
@@ -66,6 +67,8 @@ pub struct Call {
     pub params: Value,
     /// A sessionless request's `_meta` (checked by the ladder) and MRTR state.
     pub envelope: Option<Envelope>,
+    /// Who asks (`None` without authentication).
+    pub principal: Option<Principal>,
 }
 
 impl Call {
@@ -84,6 +87,15 @@ impl Call {
             method,
             params,
             envelope: None,
+            principal: None,
+        }
+    }
+
+    /// The same call, made by `principal`.
+    pub fn by(self, principal: Option<&Principal>) -> Call {
+        Call {
+            principal: principal.cloned(),
+            ..self
         }
     }
 }
@@ -102,6 +114,7 @@ fn prepare(state: &Rc<AppState>, call: Call, route: Route) -> (Rc<Outbox>, Work,
         &call.params,
         call.version,
         call.envelope,
+        call.principal,
     );
     let (method, params) = (call.method, call.params);
     let work = Box::pin(async move {

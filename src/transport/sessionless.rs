@@ -34,6 +34,7 @@ pub async fn post(app: &App, req: &Request, value: Value) -> Result<Response, Er
         method,
         params,
         envelope: Some(envelope),
+        principal: crate::auth::caller(req).cloned(),
     };
     Ok(request::serve(app, call).await)
 }

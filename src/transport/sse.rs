@@ -48,13 +48,13 @@ async fn open_stream(app: &App, req: &Request, reattach: Option<&str>) -> Result
                 capabilities: json!({}),
             };
             (
-                create(app, Transport::Sse, placeholder).await?,
+                create(app, req, Transport::Sse, placeholder).await?,
                 LEGACY_STREAM.to_owned(),
                 0,
             )
         }
         Some(id) => {
-            let session = inbound::session(app, id).await?;
+            let session = inbound::session(app, req, id).await?;
             let (stream, after) = resume_point(app, req, &session, LEGACY_STREAM).await?;
             (session, stream, after)
         }
@@ -95,7 +95,7 @@ async fn accept_message(app: &App, mut req: Request) -> Result<Response, Error> 
         .query_pairs()
         .find(|(k, _)| k == "sessionId")
         .map(|(_, v)| v.into_owned());
-    let session = inbound::session(app, &id.ok_or(Error::MissingSession)?).await?;
+    let session = inbound::session(app, &req, &id.ok_or(Error::MissingSession)?).await?;
     inbound::check_content_type(&req)?;
     let message = inbound::classify(inbound::json_body(app, &mut req).await?)?;
     match message {
@@ -122,7 +122,8 @@ async fn accept_message(app: &App, mut req: Request) -> Result<Response, Error> 
         }
         Message::Request { id, method, params } => {
             let version = session.version();
-            let call = Call::sessionful(Some(session), version, id, method, params);
+            let call = Call::sessionful(Some(session), version, id, method, params)
+                .by(crate::auth::caller(&req));
             request::serve_legacy(app, call);
         }
         Message::Notification { method, params } => {

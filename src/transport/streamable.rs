@@ -96,7 +96,7 @@ async fn resolve(
     let id = in_path
         .or_else(|| header(req, "mcp-session-id"))
         .ok_or(Error::MissingSession)?;
-    inbound::session(app, id).await.map(Some)
+    inbound::session(app, req, id).await.map(Some)
 }
 
 /// The version a request speaks: its session's, else its header's, else 2025-03-26.
@@ -135,7 +135,8 @@ async fn post(app: &App, mut req: Request) -> Result<Response, Error> {
     let version = spoken(session.as_ref(), version);
     match message {
         Message::Request { id, method, params } => {
-            let call = Call::sessionful(session.clone(), version, id, method, params);
+            let call = Call::sessionful(session.clone(), version, id, method, params)
+                .by(crate::auth::caller(&req));
             Ok(with_session(
                 request::serve(app, call).await,
                 session.as_ref(),
@@ -174,22 +175,29 @@ async fn initialize(
     if app.config().stateless {
         return Ok(json_response(StatusCode::Ok, &jsonrpc::result(id, result)));
     }
-    let session = create(app, Transport::StreamableHttp, hello).await?;
+    let session = create(app, req, Transport::StreamableHttp, hello).await?;
     let res = json_response(StatusCode::Ok, &jsonrpc::result(id, result));
     Ok(with_session(res, Some(&session)))
 }
 
-/// Opens a session: 503 while draining, at `--max-sessions`, or with the store down.
+/// Opens a session owned by the caller of `req`: 503 while draining, at `--max-sessions`, or
+/// with the store down.
 pub async fn create(
     app: &App,
+    req: &Request,
     transport: Transport,
     hello: lifecycle::Hello,
 ) -> Result<Rc<Session>, Error> {
+    let principal = crate::auth::caller(req).map(crate::auth::Principal::key);
     let state = &app.state;
     if state.shutdown.is_draining() {
         return Err(Error::Unavailable("shutting down".into(), RETRY_AFTER));
     }
-    match state.sessions.create(&state.store, transport, hello).await {
+    match state
+        .sessions
+        .create(&state.store, transport, hello, principal)
+        .await
+    {
         Ok(session) => {
             crate::log::debug(format_args!(
                 "session {} opened ({})",
@@ -231,7 +239,8 @@ async fn batch(
         match jsonrpc::classify(item) {
             Err(bad) => responses.push(jsonrpc::error(bad.id, &bad.error)),
             Ok(Message::Request { id, method, params }) => {
-                let call = Call::sessionful(session.clone(), version, id, method, params);
+                let call = Call::sessionful(session.clone(), version, id, method, params)
+                    .by(crate::auth::caller(req));
                 responses.push(request::serve_json(app, call).await);
             }
             Ok(Message::Notification { method, params }) => {

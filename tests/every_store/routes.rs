@@ -1,4 +1,5 @@
-//! The original README's routes (aliases of Streamable HTTP) and the session admin endpoints.
+//! The original README's routes (aliases of Streamable HTTP) and the session admin endpoints
+//! (on `--admin-listen`).
 
 use serde_json::json;
 
@@ -61,7 +62,8 @@ fn a_whole_session_through_the_v1_aliases() {
 
 #[test]
 fn sessions_are_listed_and_ended_by_the_admin_endpoints() {
-    let server = Server::everything(&["--node-id", "admin1"]);
+    let server = Server::everything(&["--node-id", "admin1", "--admin-listen", "127.0.0.1:0"]);
+    let mut admin = server.admin();
     let mut c = server.client();
     let streamable = c.initialize("2025-06-18");
     let mut get = server.client();
@@ -70,7 +72,12 @@ fn sessions_are_listed_and_ended_by_the_admin_endpoints() {
     legacy.send("GET", "/sse", &[("accept", "text/event-stream")], "");
     assert_eq!(legacy.read_head().0, 200);
     legacy.next_event(WAIT).expect_item("the endpoint event");
-    let list = c.request("GET", "/sessions", &[], "").json();
+    let hidden = c.request("GET", "/sessions", &[], "");
+    assert_eq!(
+        hidden.status, 404,
+        "never on the MCP port without --admin-token-file"
+    );
+    let list = admin.request("GET", "/sessions", &[], "").json();
     assert_eq!(list["total"], 2);
     let entry = list["sessions"]
         .as_array()
@@ -90,15 +97,18 @@ fn sessions_are_listed_and_ended_by_the_admin_endpoints() {
         .unwrap()
         .iter()
         .any(|s| s["transport"] == "sse"));
-    let page = c.request("GET", "/sessions?limit=1", &[], "").json();
+    let page = admin.request("GET", "/sessions?limit=1", &[], "").json();
     assert_eq!(page["sessions"].as_array().unwrap().len(), 1);
     assert_eq!(page["nextCursor"], "1");
 
-    let ended = c.request("DELETE", &format!("/sessions/{streamable}"), &[], "");
+    let ended = admin.request("DELETE", &format!("/sessions/{streamable}"), &[], "");
     assert_eq!(ended.status, 200);
     get.expect_end(WAIT); // "its stream closed"
     assert_eq!(c.call(&streamable, 1, "ping", json!({})).status, 404);
-    let again = c.request("DELETE", &format!("/sessions/{streamable}"), &[], "");
+    let again = admin.request("DELETE", &format!("/sessions/{streamable}"), &[], "");
     assert_eq!((again.status, again.error_code()), (404, -32001));
-    assert_eq!(c.request("GET", "/sessions", &[], "").json()["total"], 1);
+    assert_eq!(
+        admin.request("GET", "/sessions", &[], "").json()["total"],
+        1
+    );
 }

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::support::modern::{listen, modern_call};
 use crate::support::Backing;
-use crate::support::{health, initialize_body, wait, Client, Server, WAIT};
+use crate::support::{health, initialize_body, wait, Server, WAIT};
 
 fn wait_for_health(server: &Server, status: u16) {
     wait::until_true(
@@ -18,8 +18,8 @@ fn wait_for_health(server: &Server, status: u16) {
     );
 }
 
-fn session_entry(c: &mut Client, id: &str) -> Value {
-    let list = c.request("GET", "/sessions", &[], "").json();
+fn session_entry(server: &Server, id: &str) -> Value {
+    let list = server.admin().request("GET", "/sessions", &[], "").json();
     list["sessions"]
         .as_array()
         .unwrap()
@@ -31,7 +31,7 @@ fn session_entry(c: &mut Client, id: &str) -> Value {
 
 fn survives_a_crash(backing: Backing) {
     let kind = backing.kind();
-    let mut server = Server::everything_on(backing, &[]);
+    let mut server = Server::everything_on(backing, &["--admin-listen", "127.0.0.1:0"]);
     let mut c = server.client();
     let s = c.initialize("2025-11-25");
     c.call(&s, 1, "logging/setLevel", json!({"level": "warning"}));
@@ -55,7 +55,7 @@ fn survives_a_crash(backing: Backing) {
     let mut c = server.client();
     let echoed = c.call(&s, 4, "tools/call", json!({"name": "test_simple_text"}));
     assert_eq!(echoed.status, 200, "{kind}: the session id keeps working");
-    let entry = session_entry(&mut c, &s);
+    let entry = session_entry(&server, &s);
     assert_eq!(entry["logLevel"], "warning", "{kind}: {entry}");
     assert_eq!(
         entry["subscriptions"],

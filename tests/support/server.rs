@@ -15,6 +15,8 @@ use super::client::Client;
 pub struct Server {
     pub child: Child,
     pub addr: String,
+    /// The `--admin-listen` address, when the server has one.
+    pub admin_addr: Option<String>,
     /// The store (unless the test picked one with `--store`, the one `MCPD_TEST_STORE` names).
     pub backing: Rc<Backing>,
     path: PathBuf,
@@ -112,7 +114,12 @@ impl Server {
             ));
         };
         forward_stderr(&mut child);
+        let admin_addr = line
+            .split("admin on ")
+            .nth(1)
+            .map(|rest| rest.trim_end().trim_end_matches(')').to_owned());
         Ok(Server {
+            admin_addr,
             addr: addr.to_owned(),
             child,
             backing,
@@ -161,6 +168,15 @@ impl Server {
     /// A client connected to this server.
     pub fn client(&self) -> Client {
         Client::connect(&self.addr)
+    }
+
+    /// A client connected to this server's admin listener (`--admin-listen`).
+    pub fn admin(&self) -> Client {
+        let addr = self
+            .admin_addr
+            .as_deref()
+            .expect("start the server with --admin-listen 127.0.0.1:0");
+        Client::connect(addr)
     }
 
     /// Sends a signal to the process.
