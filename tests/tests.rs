@@ -9,6 +9,7 @@
 mod support;
 
 mod every_store {
+    mod auth;
     mod jsonrpc;
     mod legacy;
     mod lifecycle;

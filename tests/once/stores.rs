@@ -188,3 +188,52 @@ fn with_redis_a_change_on_one_node_reaches_a_listen_stream_on_another() {
     let heard = stream.expect_messages(1, WAIT).pop().unwrap();
     assert_eq!(heard["method"], "notifications/tools/list_changed");
 }
+
+#[test]
+fn with_redis_a_session_is_bound_to_its_principal_on_every_node() {
+    let file = std::env::temp_dir().join(format!("mcpd-tokens-nodes-{}", std::process::id()));
+    let line = |subject: &str, token: &str| {
+        let out = crate::support::process::output_within(
+            std::process::Command::new("sh").args(["-c", "printf %s \"$0\" | sha256sum", token]),
+            WAIT,
+        );
+        format!(
+            "{subject} {}\n",
+            &String::from_utf8_lossy(&out.stdout)[..64]
+        )
+    };
+    std::fs::write(
+        &file,
+        line("alice", "alice-token") + &line("bob", "bob-token"),
+    )
+    .unwrap();
+    let a = Server::everything_on(
+        Backing::redis(),
+        &["--auth-tokens-file", file.to_str().unwrap()],
+    );
+    let b = a.another_node();
+    let init = initialize_body("2025-11-25");
+    let res = a
+        .client()
+        .post(None, &init, &[("authorization", "Bearer alice-token")]);
+    let s = res.header("mcp-session-id").expect("a session").to_owned();
+    let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"});
+    let on_b = |token: &str| {
+        let auth = format!("Bearer {token}");
+        b.client()
+            .post(Some(&s), &ping, &[("authorization", &auth)])
+    };
+    let stolen = on_b("bob-token");
+    assert_eq!(
+        (stolen.status, stolen.error_code()),
+        (404, -32001),
+        "bob on node B"
+    );
+    assert_eq!(on_b("alice-token").status, 200, "alice on node B");
+    assert_eq!(
+        on_b("bob-token").status,
+        404,
+        "bob again, with B holding a copy now"
+    );
+    let _ = std::fs::remove_file(file);
+}
