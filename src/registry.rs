@@ -51,6 +51,8 @@ pub struct Tool {
     pub(crate) name: String,
     pub(crate) listing: Value,
     pub(crate) handler: Handler<Value>,
+    /// Scopes a caller's token needs for this tool (with authentication on).
+    pub(crate) scopes: Vec<String>,
 }
 
 impl Tool {
@@ -66,7 +68,21 @@ impl Tool {
             name: name.to_owned(),
             listing,
             handler: boxed(handler),
+            scopes: Vec::new(),
         }
+    }
+
+    /// Makes the tool need `scopes` (with authentication on): `tools/list` shows it only to
+    /// callers whose token grants them all, and `tools/call` without them gets 403
+    /// `insufficient_scope` naming every scope needed, so the client can step up and retry.
+    pub fn requires(mut self, scopes: &[&str]) -> Tool {
+        self.scopes = scopes.iter().map(|s| s.to_string()).collect();
+        self
+    }
+
+    /// Whether `principal` may call it (anyone, without authentication).
+    pub(crate) fn admits(&self, principal: Option<&crate::auth::Principal>) -> bool {
+        principal.is_none_or(|p| self.scopes.iter().all(|s| p.has_scope(s)))
     }
 
     /// Adds a field to the listing (`title`, `annotations`, `outputSchema`, `icons`, …).

@@ -16,6 +16,7 @@ mod every_store {
     mod listen;
     mod mcp;
     mod routes;
+    mod scopes;
     mod sessionless;
     mod status;
     mod streams;

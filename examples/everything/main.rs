@@ -300,6 +300,24 @@ fn tools() -> Vec<Tool> {
                 )]))
             },
         ),
+        Tool::new(
+            "test_whoami",
+            "Who is calling: the principal of the request's token (null without authentication).",
+            no_args(),
+            |ctx, _args| async move {
+                let who = ctx
+                    .principal()
+                    .map(|p| json!({"subject": p.subject, "issuer": p.issuer, "scopes": p.scopes}));
+                Ok(content::result(vec![content::text(json!(who).to_string())]))
+            },
+        ),
+        Tool::new(
+            "test_scoped_tool",
+            "Needs the mcp:admin scope (with authentication on).",
+            no_args(),
+            |_ctx, _args| async move { Ok(content::result(vec![content::text("admin done")])) },
+        )
+        .requires(&["mcp:admin"]),
     ]
 }
 

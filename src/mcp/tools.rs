@@ -10,13 +10,15 @@ use crate::registry::Outcome;
 
 /// `tools/list {cursor?}`.
 pub fn list(ctx: &Ctx, params: &Value) -> Outcome {
-    let tools = &ctx.app().registry.tools;
-    page(
-        "tools",
-        tools.iter().map(|t| &t.listing),
-        params,
-        ctx.config().page_size,
-    )
+    let visible: Vec<&Value> = ctx
+        .app()
+        .registry
+        .tools
+        .iter()
+        .filter(|t| t.admits(ctx.principal()))
+        .map(|t| &t.listing)
+        .collect();
+    page("tools", visible.into_iter(), params, ctx.config().page_size)
 }
 
 /// `tools/call {name, arguments?}`: unknown tool → -32602; arguments that break the tool's

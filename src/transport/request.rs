@@ -181,6 +181,9 @@ fn spawn(state: &Rc<AppState>, outbox: Rc<Outbox>, work: Work, id: Value) {
 
 /// Serves a Streamable HTTP request, whose answer may stream.
 pub async fn serve(app: &App, call: Call) -> Response {
+    if let Some(refusal) = step_up(app, &call) {
+        return refusal;
+    }
     let state = &app.state;
     let version = call.version;
     let route = if state.config.json_response {
@@ -218,6 +221,28 @@ pub async fn serve(app: &App, call: Call) -> Response {
     }
 }
 
+/// The 403 `insufficient_scope` challenge for a `tools/call` of a tool whose scopes the
+/// caller's token lacks (naming every scope needed: the tool's and `--auth-scopes`).
+pub fn step_up(app: &App, call: &Call) -> Option<Response> {
+    if call.method != "tools/call" {
+        return None;
+    }
+    let principal = call.principal.as_ref()?;
+    let name = call.params.get("name").and_then(Value::as_str)?;
+    let tool = app.state.registry.tools.iter().find(|t| t.name == name)?;
+    if tool.admits(Some(principal)) {
+        return None;
+    }
+    let auth = &app.state.auth;
+    let mut needed = auth.challenge_params().scopes;
+    for scope in &tool.scopes {
+        if !needed.contains(scope) {
+            needed.push(scope.clone());
+        }
+    }
+    Some(auth.refuse(crate::auth::Refusal::InsufficientScope(needed)))
+}
+
 /// Serves a legacy (HTTP+SSE) request: its messages and its response go to the session's stream.
 pub fn serve_legacy(app: &App, call: Call) {
     let (outbox, work, id) = prepare(&app.state, call, Route::Legacy);
@@ -227,6 +252,13 @@ pub fn serve_legacy(app: &App, call: Call) {
 /// Serves a request to completion as one JSON value (batches): emitted messages go to the
 /// session's GET stream.
 pub async fn serve_json(app: &App, call: Call) -> Value {
+    if step_up(app, &call).is_some() {
+        let error = jsonrpc::RpcError::new(
+            -32000,
+            "insufficient_scope: the token lacks a scope this tool needs",
+        );
+        return jsonrpc::error(call.id, &error);
+    }
     let (_outbox, work, id) = prepare(&app.state, call, Route::JsonOnly);
     jsonrpc::response(id, work.await)
 }

@@ -124,6 +124,9 @@ async fn accept_message(app: &App, mut req: Request) -> Result<Response, Error> 
             let version = session.version();
             let call = Call::sessionful(Some(session), version, id, method, params)
                 .by(crate::auth::caller(&req));
+            if let Some(refusal) = request::step_up(app, &call) {
+                return Ok(refusal);
+            }
             request::serve_legacy(app, call);
         }
         Message::Notification { method, params } => {

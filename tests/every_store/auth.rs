@@ -3,79 +3,13 @@
 //! 2026-07-28 `requestState`) bound to the principal that made them: principal B holding A's
 //! session id gets exactly what an unknown session gets on every route, and A is unaffected.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
 use crate::support::modern::{modern, send};
+use crate::support::tokens::{bearer, initialize_as, TokensFile, ALICE, BOB};
 use crate::support::{wait, Client, Server, ACCEPT_BOTH, JSON, WAIT};
-
-/// A tokens file with `(subject, token, scopes)` lines, removed on drop.
-struct TokensFile(PathBuf);
-
-impl TokensFile {
-    fn new(name: &str, tokens: &[(&str, &str, &str)]) -> TokensFile {
-        let file = TokensFile(
-            std::env::temp_dir().join(format!("mcpd-tokens-{}-{name}", std::process::id())),
-        );
-        file.write(tokens);
-        file
-    }
-
-    fn write(&self, tokens: &[(&str, &str, &str)]) {
-        let lines: String = tokens
-            .iter()
-            .map(|(subject, token, scopes)| format!("{subject} {} {scopes}\n", sha256_hex(token)))
-            .collect();
-        std::fs::write(&self.0, format!("# test tokens\n{lines}")).unwrap();
-    }
-
-    fn flag(&self) -> &str {
-        self.0.to_str().unwrap()
-    }
-}
-
-impl Drop for TokensFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-/// `sha256sum`'s digest of a token, as an operator makes a line.
-fn sha256_hex(token: &str) -> String {
-    let out = crate::support::process::output_within(
-        std::process::Command::new("sh").args(["-c", "printf %s \"$0\" | sha256sum", token]),
-        WAIT,
-    );
-    String::from_utf8_lossy(&out.stdout)[..64].to_owned()
-}
-
-const ALICE: &str = "alice-secret-token";
-const BOB: &str = "bob-secret-token";
-
-fn bearer(token: &str) -> String {
-    format!("Bearer {token}")
-}
-
-/// Initializes a session as the holder of `token`.
-fn initialize_as(server: &Server, token: &str) -> String {
-    let auth = bearer(token);
-    let mut c = server.client();
-    let res = c.post(
-        None,
-        &crate::support::initialize_body("2025-11-25"),
-        &[("authorization", &auth)],
-    );
-    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
-    let s = res.header("mcp-session-id").expect("a session").to_owned();
-    let done = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
-    assert_eq!(
-        c.post(Some(&s), &done, &[("authorization", &auth)]).status,
-        202
-    );
-    s
-}
 
 fn ping_as(server: &Server, session: &str, token: &str) -> u16 {
     let auth = bearer(token);

@@ -15,6 +15,7 @@ pub mod redis_server;
 pub mod response;
 pub mod server;
 pub mod sse;
+pub mod tokens;
 pub mod wait;
 
 pub use backing::Backing;
