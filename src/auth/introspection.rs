@@ -136,7 +136,7 @@ impl Introspector {
                 subject,
                 issuer: Some(issuer),
                 scopes: scopes(&claims),
-                claims,
+                claims: claims.into(),
             },
             until,
         ))

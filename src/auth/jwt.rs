@@ -172,7 +172,7 @@ impl Jwt {
                 subject,
                 issuer: Some(self.issuer.clone()),
                 scopes: scopes(&claims),
-                claims,
+                claims: claims.into(),
             },
             exp,
         ))

@@ -239,6 +239,11 @@ impl Auth {
 
     /// The protected-resource metadata, when `path` is where it is served.
     pub fn metadata_at(&self, path: &str) -> Option<Response> {
+        // Every request asks: most are not for the metadata, and are told so without parsing
+        // the public URL.
+        if !path.starts_with(metadata::WELL_KNOWN) {
+            return None;
+        }
         self.metadata
             .as_ref()
             .filter(|m| m.is_served_at(path))

@@ -1,5 +1,7 @@
 //! Who is calling: the subject a valid token names, with its issuer, scopes and claims.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 /// The caller of a request, from its access token. Sessions and `requestState` are bound to
@@ -14,8 +16,9 @@ pub struct Principal {
     /// The scopes the token grants.
     pub scopes: Vec<String>,
     /// Every claim of the token (a JWT's payload or the introspection answer; for a static
-    /// token, `sub` and `scope`).
-    pub claims: Value,
+    /// token, `sub` and `scope`). Shared: a verified token's principal is handed to every
+    /// request that carries it, and copying the claims each time would cost more than the check.
+    pub claims: Arc<Value>,
 }
 
 impl Principal {

@@ -96,7 +96,7 @@ fn parse(text: &str) -> Result<HashMap<String, Principal>, TokensFileError> {
         let principal = Principal {
             subject: subject.to_owned(),
             issuer: None,
-            claims: json!({"sub": subject, "scope": scopes.join(" ")}),
+            claims: json!({"sub": subject, "scope": scopes.join(" ")}).into(),
             scopes,
         };
         tokens.insert(hex, principal);
