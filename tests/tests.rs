@@ -27,6 +27,7 @@ mod once {
     mod failover;
     mod flags;
     mod mrtr;
+    mod paths;
     mod stores;
     mod systemd;
 }
