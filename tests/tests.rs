@@ -28,6 +28,7 @@ mod once {
     mod flags;
     mod mrtr;
     mod paths;
+    mod proxy;
     mod stores;
     mod systemd;
 }
