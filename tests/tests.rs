@@ -30,6 +30,8 @@ mod once {
     mod failover;
     mod flags;
     mod mrtr;
+    mod paths;
+    mod proxy;
     mod stores;
     mod systemd;
 }
