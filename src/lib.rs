@@ -191,6 +191,10 @@ pub fn serve(config: Config, registry: Registry) -> std::io::Result<()> {
             .spawn(async move { deliveries.state.store.run().await })
             .detach();
         executor.spawn(follow_endings(app.clone())).detach();
+        let issuer = app.clone();
+        executor
+            .spawn(async move { issuer.state.auth.follow_issuer().await })
+            .detach();
         let reloads = app.clone();
         executor
             .spawn(async move {

@@ -30,6 +30,7 @@ mod once {
     mod failover;
     mod flags;
     mod mrtr;
+    mod oauth;
     mod paths;
     mod proxy;
     mod stores;

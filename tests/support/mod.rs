@@ -8,6 +8,7 @@
 pub mod backing;
 pub mod client;
 pub mod cluster;
+pub mod issuer;
 pub mod modern;
 pub mod nginx;
 pub mod process;
