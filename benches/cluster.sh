@@ -57,7 +57,7 @@ run() {
   done
   listen="127.0.0.1:$(free_port)"
   mkdir -p "$work/nginx-$n"
-  nginx/generate --nodes "$n" --first-port "$first" --listen "$listen" >"$work/nginx-$n/mcpd.conf"
+  nginx/generate --plain --access-log off --nodes "$n" --first-port "$first" --listen "$listen" >"$work/nginx-$n/mcpd.conf"
   printf 'daemon off;\nmaster_process off;\nworker_processes 1;\npid %s/nginx.pid;\nerror_log %s/error.log;\nevents { worker_connections 4096; }\nhttp { access_log off; include %s/mcpd.conf; }\n' \
     "$work/nginx-$n" "$work/nginx-$n" "$work/nginx-$n" >"$work/nginx-$n/nginx.conf"
   "$nginx_bin" -p "$work/nginx-$n" -c "$work/nginx-$n/nginx.conf" &

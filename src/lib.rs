@@ -31,6 +31,8 @@ pub mod notify;
 pub mod outbox;
 pub mod protocol;
 pub mod registry;
+mod request_line;
+mod request_target;
 pub mod sample;
 pub mod server;
 pub mod session;

@@ -5,6 +5,8 @@
 //! second reactor thread, closes the socket without a response on malformed requests, and drains
 //! whole oversized bodies. Here: idle, header and body deadlines come from `Config`; malformed
 //! heads get 400/431/505; a body left unread beyond a small allowance closes the connection.
+//! A request target that could be read as another path is refused (400) before routing
+//! (`request_target.rs`), on the raw text a `Recorder` keeps (`request_line.rs`).
 
 use std::cell::Cell;
 use std::net::{TcpListener, TcpStream};
@@ -18,6 +20,8 @@ use http_types::{Method, Response, StatusCode};
 
 use crate::app::App;
 use crate::error::Error;
+use crate::request_line::Recorder;
+use crate::request_target;
 use crate::shutdown::Shutdown;
 
 /// Unread request body a keep-alive connection may skip past; more closes the connection.
@@ -137,6 +141,7 @@ type Handoff = (smol::net::TcpStream, Response);
 /// which it hands back to be written by a task of its own.
 async fn serve(app: App, stream: Async<TcpStream>, shutdown: Shutdown) -> Option<Handoff> {
     let io = smol::net::TcpStream::from(stream);
+    let recorder = Recorder::new(io.clone());
     loop {
         let mut probe = [0u8; 1];
         let waiting = async { timeout(app.config().idle_timeout, io.peek(&mut probe)).await }
@@ -148,19 +153,32 @@ async fn serve(app: App, stream: Async<TcpStream>, shutdown: Shutdown) -> Option
         if !matches!(waiting, Some(Ok(n)) if n > 0) {
             return None;
         }
-        let (req, body) =
-            match timeout(app.config().header_timeout, Box::pin(decode(io.clone()))).await {
-                Some(Ok(Some(decoded))) => decoded,
-                Some(Ok(None)) => return None,
-                Some(Err(e)) => {
-                    reject_on(&io, Error::MalformedHttp(decode_status(&e), e.to_string())).await;
-                    return None;
-                }
-                None => {
-                    reject_on(&io, Error::Timeout("Request head")).await;
-                    return None;
-                }
-            };
+        recorder.start();
+        let decoding = Box::pin(decode(recorder.clone()));
+        let (req, body) = match timeout(app.config().header_timeout, decoding).await {
+            Some(Ok(Some(decoded))) => decoded,
+            Some(Ok(None)) => return None,
+            Some(Err(e)) => {
+                reject_on(&io, Error::MalformedHttp(decode_status(&e), e.to_string())).await;
+                return None;
+            }
+            None => {
+                reject_on(&io, Error::Timeout("Request head")).await;
+                return None;
+            }
+        };
+        let target = recorder.target();
+        if let Err(refusal) = request_target::check_routed(&target, req.url().path()) {
+            if crate::log::is_debug() {
+                crate::log::debug(format_args!(
+                    "{} {target:?} -> 400: {refusal}",
+                    req.method()
+                ));
+            }
+            let why = refusal.to_string();
+            reject_on(&io, Error::MalformedHttp(StatusCode::BadRequest, why)).await;
+            return None;
+        }
         let method = req.method();
         let is_close = |v: Option<&http_types::headers::HeaderValues>| {
             v.is_some_and(|v| v.as_str().eq_ignore_ascii_case("close"))

@@ -31,6 +31,8 @@ mod once {
     mod flags;
     mod mrtr;
     mod oauth;
+    mod paths;
+    mod proxy;
     mod stores;
     mod systemd;
 }

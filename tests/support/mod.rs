@@ -1,8 +1,9 @@
 //! What the integration tests share: the real server processes (`server`), the store they run
-//! on (`backing`, `redis_server`), a cluster behind the real NGINX (`cluster`, `nginx`), the HTTP
-//! client whose reads tell an end from a timeout (`client`, `sse`), 2026-07-28 requests
-//! (`modern`), waiting for a condition (`wait`) and for child processes the tests start themselves
-//! (`process`). Topic modules use these, never each other.
+//! on (`backing`, `redis_server`), a cluster behind the real NGINX (`cluster`, `nginx`), a
+//! stand-in for mcpd that shows what NGINX sends it (`upstream`), the HTTP client whose reads
+//! tell an end from a timeout (`client`, `sse`), 2026-07-28 requests (`modern`), waiting for a
+//! condition (`wait`) and for child processes the tests start themselves (`process`). Topic
+//! modules use these, never each other.
 
 pub mod backing;
 pub mod client;
@@ -17,6 +18,7 @@ pub mod response;
 pub mod server;
 pub mod sse;
 pub mod tokens;
+pub mod upstream;
 pub mod wait;
 
 pub use backing::Backing;

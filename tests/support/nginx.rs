@@ -1,5 +1,6 @@
 //! A real NGINX in front of test nodes, with the configuration `nginx/generate` prints: started on
-//! a free loopback port with its own directory, stopped (by pid) when dropped.
+//! a free loopback port with its own directory (and access log), plain HTTP or HTTPS, stopped (by
+//! pid) when dropped.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -11,8 +12,18 @@ use super::client::Client;
 pub struct Nginx {
     child: Child,
     dir: PathBuf,
-    /// `127.0.0.1:<port>`.
+    /// `127.0.0.1:<port>`: plain HTTP, or HTTPS with `Listen::Tls`.
     pub addr: String,
+    /// With `Listen::Tls`, the plain HTTP address that redirects to `addr`.
+    pub redirect_addr: Option<String>,
+}
+
+/// How NGINX listens.
+pub enum Listen {
+    /// Plain HTTP (`nginx/generate --plain`), as the cluster tests use it.
+    Plain,
+    /// HTTPS with this certificate and key, and a plain HTTP port redirecting to it.
+    Tls { cert: PathBuf, key: PathBuf },
 }
 
 /// A port nobody listens on right now.
@@ -44,9 +55,14 @@ impl Nginx {
     /// is tried when that port is taken before NGINX binds it); fails with what to install when
     /// nginx is missing.
     pub fn start(first: u16, nodes: u16) -> Nginx {
+        Nginx::start_with(first, nodes, &Listen::Plain)
+    }
+
+    /// NGINX for nodes on ports `first..first + nodes`, listening as `listen` says.
+    pub fn start_with(first: u16, nodes: u16, listen: &Listen) -> Nginx {
         let mut tries = 0;
         loop {
-            match Nginx::try_start(first, nodes, free_port()) {
+            match Nginx::try_start(first, nodes, free_port(), listen) {
                 Ok(nginx) => return nginx,
                 Err(e) if tries < 10 => {
                     eprintln!("nginx did not start ({e}); trying another port");
@@ -57,21 +73,36 @@ impl Nginx {
         }
     }
 
-    /// NGINX listening on `port`: `Err` when it exits before it has bound the port.
-    fn try_start(first: u16, nodes: u16, port: u16) -> Result<Nginx, String> {
+    /// NGINX listening on `port` (and a redirecting port with TLS): `Err` when it exits before
+    /// it has bound them.
+    fn try_start(first: u16, nodes: u16, port: u16, listen: &Listen) -> Result<Nginx, String> {
         let dir = std::env::temp_dir().join(format!("mcpd-nginx-{}-{port}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("nginx dir");
-        let generated = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/nginx/generate"))
-            .args([
-                "--nodes",
-                &nodes.to_string(),
-                "--first-port",
-                &first.to_string(),
-            ])
+        let mut generate = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/nginx/generate"));
+        generate
+            .args(["--nodes", &nodes.to_string()])
+            .args(["--first-port", &first.to_string()])
             .args(["--listen", &format!("127.0.0.1:{port}")])
-            .output()
-            .expect("run nginx/generate");
+            .arg("--access-log")
+            .arg(dir.join("access.log"));
+        let redirect_addr = match listen {
+            Listen::Plain => {
+                generate.arg("--plain");
+                None
+            }
+            Listen::Tls { cert, key } => {
+                let redirect = format!("127.0.0.1:{}", free_port());
+                generate.args(["--redirect-from", &redirect]);
+                generate
+                    .arg("--tls-cert")
+                    .arg(cert)
+                    .arg("--tls-key")
+                    .arg(key);
+                Some(redirect)
+            }
+        };
+        let generated = generate.output().expect("run nginx/generate");
         assert!(
             generated.status.success(),
             "{}",
@@ -117,7 +148,17 @@ impl Nginx {
             std::thread::sleep(Duration::from_millis(20));
         }
         let addr = format!("127.0.0.1:{port}");
-        Ok(Nginx { child, dir, addr })
+        Ok(Nginx {
+            child,
+            dir,
+            addr,
+            redirect_addr,
+        })
+    }
+
+    /// What the access log holds so far.
+    pub fn access_log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("access.log")).unwrap_or_default()
     }
 
     /// A client connected through NGINX.
