@@ -155,6 +155,13 @@ impl App {
             "sessions": state.sessions.count(),
             "store": state.store.kind(),
             "draining": state.shutdown.is_draining(),
+            // Cached tokens keep working while the issuer is down, so it does not make the
+            // process unready; it is reported for operators.
+            "issuer": match (state.config.access.issuer.is_some(), state.auth.issuer_reachable()) {
+                (false, _) => None,
+                (true, true) => Some("reachable"),
+                (true, false) => Some("unreachable"),
+            },
         });
         let status = if is_ready {
             StatusCode::Ok
