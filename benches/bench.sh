@@ -124,4 +124,4 @@ printf '  latency at 16 connections  p50 %s µs, p99 %s µs (target p99 ≤ 2000
 printf '  mcpd RSS                   idle %s KiB (anonymous %s KiB, PSS %s KiB), peak %s KiB (target idle ≤ 3072)\n' \
   "$idle_rss" "$idle_anon" "$idle_pss" "$(rss_kib "$memory_pid" VmHWM)"
 printf '  mcpd RSS on redis          peak %s KiB, threads %s\n' "$(rss_kib "$redis_pid" VmHWM)" "$(ls "/proc/$redis_pid/task" | wc -l)"
-printf '  release binary             %s bytes (target ≤ 4 MiB)\n' "$(stat -c %s "$mcpd")"
+printf '  release binary             %s bytes (target ≤ 5 MiB with TLS and JWT)\n' "$(stat -c %s "$mcpd")"
