@@ -86,7 +86,7 @@ pub fn list(app: &App, req: &Request) -> Response {
         })
         .collect();
     let mut body = json!({ "sessions": sessions, "total": all.len() });
-    if start + limit < all.len() {
+    if start.saturating_add(limit) < all.len() {
         body["nextCursor"] = (start + limit).to_string().into();
     }
     json_response(StatusCode::Ok, &body)

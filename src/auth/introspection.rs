@@ -2,7 +2,8 @@
 //! (RFC 7662): `POST token=…` with mcpd's own client credentials (`--auth-client-file`).
 //!
 //! A token passes when the answer says `"active": true`, its `exp` (if any) is not past, its
-//! `aud` (if any; a string or an array) contains the audience, and its `iss` (if any) is
+//! `aud` (required, as RFC 8707 asks: a token not known to be for this server is not accepted;
+//! a string or an array) contains the audience, and its `iss` (if any) is
 //! `--auth-issuer` (when given). The subject is `sub`, else the `client_id` the token was
 //! issued to (a machine client calling for itself). Answers are cached by the gate.
 
@@ -110,7 +111,7 @@ impl Introspector {
             return Err("the token has expired");
         }
         let audience_fits = match &claims["aud"] {
-            Value::Null => true,
+            Value::Null => false,
             Value::String(aud) => *aud == self.audience,
             Value::Array(auds) => auds.iter().any(|a| a.as_str() == Some(&self.audience)),
             _ => false,
@@ -175,13 +176,16 @@ mod tests {
         assert_eq!(principal.issuer.as_deref(), Some("https://as.example.com"));
         assert_eq!(principal.scopes, ["mcp:tools", "mcp:read"]);
         assert_eq!(until, 2000);
-        let machine = json!({"active": true, "client_id": "robot"});
+        let machine =
+            json!({"active": true, "client_id": "robot", "aud": "https://mcp.example.com/mcp"});
         let (principal, until) = i.principal(machine, 1000).unwrap();
         assert_eq!(
             (principal.subject.as_str(), until),
             ("robot", 1000 + NO_EXP_TTL)
         );
     }
+
+    const AUD: &str = "https://mcp.example.com/mcp";
 
     #[test]
     fn inactive_expired_foreign_or_subjectless_answers_are_refused() {
@@ -199,11 +203,12 @@ mod tests {
                 json!({"active": true, "sub": "a", "aud": ["x"]}),
                 "another resource",
             ),
+            (json!({"active": true, "sub": "a"}), "another resource"),
             (
-                json!({"active": true, "sub": "a", "iss": "https://evil.example.com"}),
+                json!({"active": true, "sub": "a", "aud": AUD, "iss": "https://evil.example.com"}),
                 "another issuer",
             ),
-            (json!({"active": true}), "no subject"),
+            (json!({"active": true, "aud": AUD}), "no subject"),
         ];
         for (answer, why) in refused {
             let e = i.principal(answer.clone(), 1000).unwrap_err();

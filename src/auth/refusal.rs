@@ -90,9 +90,41 @@ impl Refusal {
     }
 }
 
-/// Text made safe inside a quoted-string: no quotes, backslashes or control characters.
+/// Text made safe inside a quoted-string of a header: printable ASCII without quotes or
+/// backslashes (a description may quote a client's bytes, e.g. a JWT header's `alg`; anything
+/// else would make the header value invalid).
 fn quoted(text: &str) -> String {
     text.chars()
-        .filter(|c| *c != '"' && *c != '\\' && !c.is_control())
+        .filter(|c| (c.is_ascii_graphic() || *c == ' ') && *c != '"' && *c != '\\')
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_description_quoting_client_bytes_makes_a_valid_header() {
+        let params = ChallengeParams {
+            resource_metadata: Some(
+                "https://mcp.example/.well-known/oauth-protected-resource".into(),
+            ),
+            scopes: vec!["mcp".into()],
+        };
+        let why = "unsupported alg \"é\u{7f}\\\"\r\nx: y\" ✓".to_owned();
+        let res = Refusal::Invalid(why).into_response(&params);
+        let challenge = res
+            .header("www-authenticate")
+            .expect("a challenge")
+            .as_str();
+        assert!(
+            challenge.is_ascii() && !challenge.contains('\r'),
+            "{challenge}"
+        );
+        assert!(
+            challenge.starts_with("Bearer error=\"invalid_token\""),
+            "{challenge}"
+        );
+        assert!(challenge.contains("unsupported alg x: y"), "{challenge}");
+    }
 }

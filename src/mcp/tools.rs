@@ -33,6 +33,14 @@ pub async fn call(ctx: Ctx, mut params: Value) -> Outcome {
         .find(|t| t.name == name)
         .cloned()
         .ok_or_else(|| RpcError::invalid_params(format!("Unknown tool: {name}")))?;
+    if !tool.admits(ctx.principal()) {
+        // The transports answer 403 before getting here (`request::step_up`); this keeps any
+        // other path to a tool from skipping its scopes.
+        return Err(RpcError::new(
+            -32000,
+            "insufficient_scope: the token lacks a scope this tool needs",
+        ));
+    }
     let arguments = match params.get_mut("arguments").map(Value::take) {
         None | Some(Value::Null) => Value::Object(Map::new()),
         Some(args @ Value::Object(_)) => args,

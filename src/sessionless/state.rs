@@ -78,7 +78,7 @@ impl StateKey {
         if !path.exists() {
             let text = random_hex()?;
             let mut temp = path.as_os_str().to_owned();
-            temp.push(format!(".{}.tmp", std::process::id()));
+            temp.push(format!(".{}.tmp", &random_hex()?[..16]));
             let written = write_new(Path::new(&temp), &format!("{text}\n"))
                 .and_then(|()| std::fs::hard_link(&temp, path));
             let _ = std::fs::remove_file(&temp);

@@ -69,8 +69,9 @@ pub fn is_watched(stream: &str) -> bool {
 /// If the request behind `stream` has lost its process (its run lease lapsed) and its log holds
 /// no result, writes a JSON-RPC error as the stream's last event. The whole stream is read, not
 /// only what follows the reader's position: a reader resuming at the result itself must not get
-/// a second ending. A stream with no events at all was never a request's (no client could hold
-/// an id of it), so nothing is written for it.
+/// a second ending. A stream with no events and no request lease was never a request's stream
+/// (an id naming it was made up), so nothing is written for it; one whose request died before
+/// its first logged event (its client saw only the priming event) is settled.
 pub async fn settle_if_orphaned(state: &AppState, key: &str, stream: &str) {
     let store = &state.store;
     if !matches!(store.holder(&run_key(key, stream)).await, Ok(None)) {
@@ -79,11 +80,12 @@ pub async fn settle_if_orphaned(state: &AppState, key: &str, stream: &str) {
     let Ok(events) = store.read_after(key, stream, 0).await else {
         return;
     };
-    if events.is_empty() || events.iter().any(|e| e.is_last) {
+    if events.iter().any(|e| e.is_last) {
         return;
     }
     let id = match store.holder(&request_key(key, stream)).await {
         Ok(Some(id)) => serde_json::from_str(&id).unwrap_or(Value::Null),
+        Ok(None) if events.is_empty() => return,
         Ok(None) => Value::Null,
         Err(_) => return,
     };

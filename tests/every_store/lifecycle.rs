@@ -14,8 +14,11 @@ fn use_slides_the_ttl() {
     let mut c = server.client();
     let s = c.initialize("2025-11-25");
     // Five uses 400 ms apart span 2 s, well past the TTL: only sliding keeps the session.
+    let mut idle = Instant::now();
     for _ in 0..5 {
         std::thread::sleep(Duration::from_millis(400));
+        // Taken before the request: the server's last use of the session is no earlier.
+        idle = Instant::now();
         assert_eq!(
             c.call(&s, 1, "ping", json!({})).status,
             200,
@@ -23,7 +26,6 @@ fn use_slides_the_ttl() {
         );
     }
     // Idle now: the sweep ends it once the TTL has passed, not before (/health does not use it).
-    let idle = Instant::now();
     wait::until_true("the idle session swept", Duration::from_secs(10), || {
         c.request("GET", "/health", &[], "").json()["sessions"] == 0
     });
