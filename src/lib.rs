@@ -15,7 +15,7 @@
 
 pub mod admin;
 pub mod app;
-pub mod auth;
+mod auth;
 pub mod base64;
 pub mod changes;
 pub mod config;
