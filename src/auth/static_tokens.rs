@@ -10,9 +10,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 use super::principal::Principal;
+use super::token_cache::TokenDigest;
 
 /// Why a tokens file was not loaded.
 #[derive(Debug)]
@@ -35,11 +35,11 @@ impl std::fmt::Display for TokensFileError {
     }
 }
 
-/// The tokens of the file, by the hex SHA-256 of the token.
+/// The tokens of the file, by the SHA-256 of the token.
 #[derive(Debug)]
 pub struct StaticTokens {
     path: PathBuf,
-    by_digest: RefCell<HashMap<String, Principal>>,
+    by_digest: RefCell<HashMap<TokenDigest, Principal>>,
 }
 
 impl StaticTokens {
@@ -59,9 +59,9 @@ impl StaticTokens {
         Ok(n)
     }
 
-    /// The principal of `token`, if it is in the file.
-    pub fn find(&self, token: &str) -> Option<Principal> {
-        self.by_digest.borrow().get(&digest(token)).cloned()
+    /// The principal of the token whose SHA-256 is `digest`, if it is in the file.
+    pub fn find(&self, digest: &TokenDigest) -> Option<Principal> {
+        self.by_digest.borrow().get(digest).cloned()
     }
 }
 
@@ -69,15 +69,19 @@ fn read(path: &Path) -> Result<String, TokensFileError> {
     std::fs::read_to_string(path).map_err(TokensFileError::Unreadable)
 }
 
-/// The hex SHA-256 of a token.
-pub(crate) fn digest(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+/// The 32 bytes written as 64 hex digits (either case).
+fn parse_hex(hex: &str) -> Option<TokenDigest> {
+    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let mut digest = [0; 32];
+    for (byte, pair) in digest.iter_mut().zip(hex.as_bytes().chunks(2)) {
+        *byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+    }
+    Some(digest)
 }
 
-fn parse(text: &str) -> Result<HashMap<String, Principal>, TokensFileError> {
+fn parse(text: &str) -> Result<HashMap<TokenDigest, Principal>, TokensFileError> {
     let mut tokens = HashMap::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -88,10 +92,7 @@ fn parse(text: &str) -> Result<HashMap<String, Principal>, TokensFileError> {
         let (Some(subject), Some(hex)) = (words.next(), words.next()) else {
             return Err(TokensFileError::BadLine(n + 1));
         };
-        let hex = hex.to_ascii_lowercase();
-        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(TokensFileError::BadLine(n + 1));
-        }
+        let digest = parse_hex(hex).ok_or(TokensFileError::BadLine(n + 1))?;
         let scopes: Vec<String> = words.map(str::to_owned).collect();
         let principal = Principal {
             subject: subject.to_owned(),
@@ -99,7 +100,7 @@ fn parse(text: &str) -> Result<HashMap<String, Principal>, TokensFileError> {
             claims: json!({"sub": subject, "scope": scopes.join(" ")}).into(),
             scopes,
         };
-        tokens.insert(hex, principal);
+        tokens.insert(digest, principal);
     }
     Ok(tokens)
 }
@@ -107,26 +108,41 @@ fn parse(text: &str) -> Result<HashMap<String, Principal>, TokensFileError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::token_cache::TokenCache;
+
+    /// The line's form of a token: its SHA-256 in hex, as `sha256sum` prints it.
+    fn hex(token: &str) -> String {
+        TokenCache::digest(token)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
 
     #[test]
     fn a_line_names_a_subject_the_digest_of_its_token_and_its_scopes() {
         let text = format!(
             "# operators\n\nalice {} tools:read tools:call\nbob {}\n",
-            digest("alice-token"),
-            digest("bob-token").to_ascii_uppercase()
+            hex("alice-token"),
+            hex("bob-token").to_ascii_uppercase()
         );
         let tokens = parse(&text).unwrap();
-        let alice = &tokens[&digest("alice-token")];
+        let alice = &tokens[&TokenCache::digest("alice-token")];
         assert_eq!(alice.subject, "alice");
         assert_eq!(alice.scopes, ["tools:read", "tools:call"]);
-        assert_eq!(tokens[&digest("bob-token")].subject, "bob");
+        assert_eq!(tokens[&TokenCache::digest("bob-token")].subject, "bob");
         assert_eq!(tokens.len(), 2);
     }
 
     #[test]
     fn a_line_without_a_sha256_is_refused_with_its_number() {
-        for bad in ["alice", "alice notahexdigest", "alice abc123"] {
-            let text = format!("bob {}\n{bad}\n", digest("x"));
+        let signed = format!("+{}", &hex("x")[1..]);
+        for bad in [
+            "alice",
+            "alice notahexdigest",
+            "alice abc123",
+            &format!("alice {signed}"),
+        ] {
+            let text = format!("bob {}\n{bad}\n", hex("x"));
             assert!(
                 matches!(parse(&text), Err(TokensFileError::BadLine(2))),
                 "{bad}"
@@ -135,10 +151,9 @@ mod tests {
     }
 
     #[test]
-    fn the_digest_is_sha256_in_lowercase_hex() {
-        assert_eq!(
-            digest("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+    fn a_line_holds_what_sha256sum_prints_for_the_token() {
+        let line = "carol ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        let tokens = parse(line).unwrap();
+        assert_eq!(tokens[&TokenCache::digest("abc")].subject, "carol");
     }
 }

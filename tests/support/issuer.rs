@@ -3,7 +3,7 @@
 //! from its real token endpoint (client credentials with a `resource`); tokens with one thing
 //! wrong are minted here with its own signing key, forgeries with a key it never publishes.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -264,14 +264,7 @@ fn spawn(port: u16, dir: &std::path::Path, tls: bool) -> Result<Child, String> {
     let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
     let _ = stdout.read_line(&mut line);
     if !line.starts_with("issuer listening on") {
-        let _ = child.kill();
-        let mut stderr = String::new();
-        let _ = child
-            .stderr
-            .take()
-            .expect("stderr")
-            .read_to_string(&mut stderr);
-        let _ = child.wait();
+        let stderr = super::process::abandon(&mut child);
         return Err(format!("{line}{stderr}"));
     }
     // Read to the end, so the issuer never writes into a closed pipe (which would stop it);

@@ -19,6 +19,18 @@ pub fn exit_within(child: &mut Child, within: Duration) -> Option<ExitStatus> {
     }
 }
 
+/// Kills a child that failed to start as it should, and returns what it wrote to its stderr
+/// (a pipe), for the failure message.
+pub fn abandon(child: &mut Child) -> String {
+    let _ = child.kill();
+    let mut stderr = String::new();
+    if let Some(mut pipe) = child.stderr.take() {
+        let _ = pipe.read_to_string(&mut stderr);
+    }
+    let _ = child.wait();
+    stderr
+}
+
 /// Runs `command` to its end and captures its output, as `Command::output` does; panics (after
 /// killing it, showing what it printed) when it is still running after `within`.
 pub fn output_within(command: &mut Command, within: Duration) -> Output {

@@ -1,7 +1,7 @@
 //! A real server process (`mcpd` or `examples/everything`) on 127.0.0.1 on a chosen store,
 //! stopped (by pid) when dropped.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -100,14 +100,7 @@ impl Server {
             .nth(1)
             .and_then(|rest| rest.split('/').next())
         else {
-            let _ = child.kill();
-            let mut stderr = String::new();
-            let _ = child
-                .stderr
-                .take()
-                .expect("stderr")
-                .read_to_string(&mut stderr);
-            let _ = child.wait();
+            let stderr = super::process::abandon(&mut child);
             return Err(format!(
                 "{} {args:?} did not start: {stderr}",
                 path.display()
